@@ -1,0 +1,45 @@
+# kim-docs: Einrichtung, Demo und Tests.  Auf einem frischen Debian als root:
+#   make demo   – richtet alles ein und erzeugt alle Dokumente der Beispielfälle
+#   make test   – richtet alles ein und führt die Tests aus
+SHELL := /bin/bash
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+OUT   ?= ausgabe
+
+APT_PACKAGES := python3 python3-venv python3-pip libreoffice-writer-nogui \
+	fonts-crosextra-carlito fonts-liberation fonts-dejavu-core poppler-utils
+
+.PHONY: setup system-deps venv demo test bench clean
+
+setup: system-deps venv
+
+# Installs the Debian packages only when something is missing (CI reruns cheaply).
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installiere:$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+demo: setup
+	$(VENV)/bin/kim-docs validate samples/
+	@for f in samples/*.yaml; do echo "== $$f"; $(VENV)/bin/kim-docs calc $$f || true; done
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) benchmarks/calc.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache
