@@ -1,0 +1,40 @@
+"""The pure pipeline: (case, rule sets, reference) → rule set, calculation, findings."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .calc import Berechnung, calculate
+from .checks import Befund, check, ist_fehler, select_rule_set
+from .model import Fall
+from .reference import Referenz, load_referenz
+from .rules import RuleSet, load_rule_sets
+
+
+@dataclass(frozen=True)
+class Ergebnis:
+    """The outcome of evaluating one case."""
+
+    fall: Fall
+    regelwerk: RuleSet | None
+    berechnung: Berechnung | None
+    befunde: list[Befund]
+
+    @property
+    def hat_fehler(self) -> bool:
+        return ist_fehler(self.befunde)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.hat_fehler else 0
+
+
+def evaluate(fall: Fall, rule_sets: dict[str, RuleSet] | None = None,
+             referenz: Referenz | None = None) -> Ergebnis:
+    """Choose the rule set, calculate and check. Pure given its inputs."""
+    rule_sets = load_rule_sets() if rule_sets is None else rule_sets
+    referenz = load_referenz() if referenz is None else referenz
+    regelwerk, befunde = select_rule_set(fall, rule_sets)
+    if regelwerk is None:
+        return Ergebnis(fall, None, None, befunde)
+    berechnung = calculate(fall, regelwerk)
+    return Ergebnis(fall, regelwerk, berechnung, befunde + check(fall, regelwerk, berechnung, referenz))

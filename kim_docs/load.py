@@ -1,0 +1,171 @@
+"""Reading YAML and JSON files into plain data, exactly.
+
+Amounts stay exact: a YAML float is built as `Decimal` from its source text and JSON
+floats are parsed with `parse_float=Decimal`, so no value ever passes through a binary
+float. For YAML the position (line, column) of every value is kept, so that later
+errors can point at the place in the file.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+
+try:  # the C loader is several times faster; fall back to pure Python where absent
+    _BaseLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _BaseLoader = yaml.SafeLoader
+
+Positions = dict[str, tuple[int, int]]
+
+_TYPE_NAMES = {list: "eine Liste", str: "ein Text", int: "eine Zahl", Decimal: "eine Zahl",
+               bool: "ein Wahrheitswert", type(None): "nichts (null)"}
+
+
+class _ExactLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that builds floats as Decimal and reports impossible dates."""
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    text = node.value.replace("_", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return node.value  # '.inf', '.nan': left as text, the schema rejects it
+    return value if value.is_finite() else node.value
+
+
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        raise InputError(
+            f"'{node.value}' ist kein gültiges Datum",
+            zeile=node.start_mark.line + 1, spalte=node.start_mark.column + 1,
+        ) from None
+
+
+_ExactLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_ExactLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def read_text(path: Path) -> str:
+    """Read a file as UTF-8 (a BOM is allowed), with German errors."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("Datei nicht gefunden", datei=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("ist ein Ordner, keine Datei", datei=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"Datei kann nicht gelesen werden ({exc.strerror})", datei=str(path)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"Datei ist nicht UTF-8-kodiert (ungültiges Byte 0x{raw[exc.start]:02x} an "
+            f"Position {exc.start}); bitte als UTF-8 speichern",
+            datei=str(path),
+        ) from None
+    if not text.strip():
+        raise InputError("Datei ist leer", datei=str(path))
+    return text
+
+
+def load_yaml_text(text: str, datei: str) -> tuple[Any, Positions]:
+    """Parse YAML text; returns the data and the position of every value path."""
+    loader = _ExactLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise InputError("Datei enthält keine Daten", datei=datei)
+        positions: Positions = {}
+        _collect_positions(node, "", positions, datei)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError(
+            f"YAML-Syntaxfehler: {exc.problem or exc.context}",
+            datei=datei,
+            zeile=mark.line + 1 if mark else None,
+            spalte=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"YAML-Syntaxfehler: {exc}", datei=datei) from None
+    except InputError as exc:
+        exc.datei = exc.datei or datei
+        raise
+    finally:
+        loader.dispose()
+    return data, positions
+
+
+def _collect_positions(node: yaml.Node, path: str, positions: Positions, datei: str) -> None:
+    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise InputError(
+                    f"Schlüssel '{key}' kommt doppelt vor", datei=datei,
+                    zeile=key_node.start_mark.line + 1, spalte=key_node.start_mark.column + 1,
+                )
+            seen.add(key)
+            _collect_positions(value_node, f"{path}.{key}" if path else key, positions, datei)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _collect_positions(item, f"{path}[{index}]", positions, datei)
+
+
+def load_json_text(text: str, datei: str) -> Any:
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"JSON-Syntaxfehler: {exc.msg}", datei=datei,
+                         zeile=exc.lineno, spalte=exc.colno) from None
+
+
+def load_mapping(path: Path) -> tuple[dict[str, Any], Positions]:
+    """Read a YAML or JSON file that must hold one mapping (an object)."""
+    text = read_text(path)
+    datei = str(path)
+    if path.suffix.lower() == ".json":
+        data, positions = load_json_text(text, datei), {}
+    else:
+        data, positions = load_yaml_text(text, datei)
+    if not isinstance(data, dict):
+        found = _TYPE_NAMES.get(type(data), type(data).__name__)
+        raise InputError(
+            f"Die Datei muss Schlüssel mit Werten enthalten (ein Objekt), gefunden wurde {found}",
+            datei=datei, zeile=1 if positions else None,
+        )
+    return data, positions
+
+
+def is_case_file(path: Path) -> bool:
+    return path.suffix.lower() in {".yaml", ".yml", ".json"}
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; folders contribute their case files, sorted by name."""
+    result: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            result.extend(sorted(p for p in path.iterdir() if p.is_file() and is_case_file(p)))
+        else:
+            result.append(path)
+    return result
+
+
+def to_date(value: Any) -> _dt.date | None:
+    """A YAML datetime counts as its date; used by callers that accept both."""
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    return value if isinstance(value, _dt.date) else None
