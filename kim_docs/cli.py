@@ -1,0 +1,175 @@
+"""The command line: thin; it parses arguments, calls the library, prints German text.
+
+Heavy libraries are imported inside the commands, so `kim-docs --help` stays fast.
+Exit status: 0 no Fehler, 1 a Befund is a Fehler (or a document failed), 2 the input
+cannot be read or the command is misused.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import _click_de  # noqa: F401  (German texts for click's own messages)
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _rule_sets(ctx: click.Context) -> Any:
+    from .rules import load_rule_sets
+
+    return load_rule_sets(tuple(ctx.obj.get("rules_dirs", ())))
+
+
+def fail(message: str, code: int = 2) -> None:
+    click.echo(f"Fehler: {message}", err=True)
+    sys.exit(code)
+
+
+class _Group(click.Group):
+    """Turns every error of the library into a German message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .errors import KimDocsError
+
+        try:
+            return super().invoke(ctx)
+        except KimDocsError as exc:
+            fail(str(exc), exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            fail("abgebrochen", 130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+            fail(f"interner Fehler ({type(exc).__name__}: {exc}); bitte melden", 2)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT, options_metavar="[OPTIONEN]",
+             subcommand_metavar="BEFEHL [ARGUMENTE]...")
+@click.option("--rules-dir", "rules_dirs", multiple=True, metavar="ORDNER",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Zusätzlicher Ordner mit Regelwerken (mehrfach möglich; auch Umgebungsvariable "
+                   "KIM_DOCS_RULES_DIR).")
+@click.version_option(package_name="kim-docs", message="kim-docs %(version)s")
+@click.pass_context
+def main(ctx: click.Context, rules_dirs: tuple[Path, ...]) -> None:
+    """kim-docs: Dokumente des Förderprogramms Kommunales Integrationsmanagement NRW.
+
+    Prüft Fälle gegen die Richtlinie, berechnet die Zuwendung und erstellt Antrag,
+    Zuwendungsbescheid, Auszahlungsanforderung und Verwendungsnachweis.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["rules_dirs"] = rules_dirs
+
+
+@main.command()
+@click.argument("dateien", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON ausgeben.")
+@click.pass_context
+def validate(ctx: click.Context, dateien: tuple[Path, ...], as_json: bool) -> None:
+    """Prüft Falldateien (oder Ordner mit Falldateien) gegen die Richtlinie.
+
+    Gibt alle Befunde auf einmal aus. Exit-Status: 0 ohne Fehler, 1 bei einem Fehler,
+    2 wenn eine Datei nicht gelesen werden kann.
+    """
+    from .errors import InputError
+    from .evaluate import evaluate
+    from .load import expand_paths
+    from .model import load_case
+    from .report import befunde_text
+
+    rule_sets = _rule_sets(ctx)
+    results: list[dict[str, Any]] = []
+    status = 0
+    paths = expand_paths(list(dateien))
+    if not paths:
+        fail("keine Falldateien (.yaml, .yml, .json) gefunden")
+    for path in paths:
+        try:
+            ergebnis = evaluate(load_case(path), rule_sets)
+        except InputError as exc:
+            status = 2
+            results.append({"datei": str(path), "fehler": str(exc)})
+            if not as_json:
+                click.echo(f"✗ {exc}", err=True)
+            continue
+        status = max(status, ergebnis.exit_code)
+        results.append({"datei": str(path), "befunde": [b.as_dict() for b in ergebnis.befunde]})
+        if not as_json:
+            mark = "✗" if ergebnis.hat_fehler else "✓"
+            click.echo(f"{mark} {path}: {_count(ergebnis.befunde)}")
+            for line in befunde_text(ergebnis.befunde):
+                click.echo(line)
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+    elif len(paths) > 1:
+        ok = sum(1 for r in results if "befunde" in r and not any(b["schwere"] == "fehler" for b in r["befunde"]))
+        click.echo(f"\n{len(paths)} Fälle geprüft: {ok} ohne Fehler, {len(paths) - ok} mit Fehlern oder unlesbar.")
+    sys.exit(status)
+
+
+def _count(befunde: list[Any]) -> str:
+    if not befunde:
+        return "keine Befunde"
+    counts = {s: sum(1 for b in befunde if b.schwere == s) for s in ("fehler", "warnung", "hinweis")}
+    names = {"fehler": ("Fehler", "Fehler"), "warnung": ("Warnung", "Warnungen"), "hinweis": ("Hinweis", "Hinweise")}
+    return ", ".join(f"{n} {names[s][n != 1]}" for s, n in counts.items() if n)
+
+
+@main.command()
+@click.argument("datei", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON (wie in der Spezifikation) ausgeben.")
+@click.pass_context
+def calc(ctx: click.Context, datei: Path, as_json: bool) -> None:
+    """Berechnet Höchstbeträge, Zuwendung, Raten, Weiterleitung und Fristen eines Falls.
+
+    Exit-Status: 0 ohne Fehler, 1 bei einem Fehler, 2 wenn die Datei nicht gelesen werden kann.
+    """
+    from .evaluate import evaluate
+    from .model import load_case
+    from .report import calc_json, calc_text
+
+    ergebnis = evaluate(load_case(datei), _rule_sets(ctx))
+    if as_json:
+        click.echo(json.dumps(calc_json(ergebnis), ensure_ascii=False, indent=2))
+    else:
+        click.echo(calc_text(ergebnis, str(datei)))
+    sys.exit(ergebnis.exit_code)
+
+
+@main.command()
+def schema() -> None:
+    """Gibt das JSON-Schema der Falldatei aus (für Editoren und andere Systeme)."""
+    from .model import json_schema
+
+    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.pass_context
+def rules(ctx: click.Context) -> None:
+    """Zeigt die bekannten Regelwerke (Richtlinien) mit Geltung und Beträgen."""
+    from .report import rules_text
+
+    click.echo(rules_text(_rule_sets(ctx)))
+
+
+def _register_optional() -> None:
+    """Command groups of other modules, registered where present."""
+    import importlib
+
+    for module, name in (("cli_render", "render"), ("cli_batch", "batch"), ("cli_pdf", "pdf"),
+                         ("cli_templates", "templates")):
+        try:
+            mod = importlib.import_module(f".{module}", __package__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{module}":
+                raise
+            continue
+        main.add_command(getattr(mod, name))
+
+
+_register_optional()
