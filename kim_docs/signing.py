@@ -1,0 +1,400 @@
+"""Electronic signatures for PDF files (PAdES baseline B) with pyHanko.
+
+A signature is appended as an incremental update: earlier signatures stay valid and a
+PDF/A file stays PDF/A (pyHanko rewrites /Producer and the XMP metadata on every
+write; :class:`_ConsistentMetadataWriter` makes both say the same, as PDF/A requires).
+
+This is an *advanced* electronic signature at most. The Richtlinie asks for the
+hand-signed paper form; only a qualified signature (signature card) can replace the
+written form (§ 3a VwVfG NRW). See docs/pdf-formulare-signatur.md.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from kim_docs.errors import InputError, KimDocsError
+
+__all__ = [
+    "SignatureReport",
+    "default_output",
+    "load_pkcs11_signer",
+    "load_signer",
+    "sign",
+    "verify",
+]
+
+STAMP_TEXT = "Elektronisch signiert von\n%(signer)s\nZeitpunkt: %(ts)s"
+
+MODIFICATION_LABELS = {
+    "NONE": "keine",
+    "LTA_UPDATES": "nur Signatur-Validierungsdaten/Zeitstempel",
+    "FORM_FILLING": "Formularfelder oder weitere Signaturen",
+    "ANNOTATIONS": "Anmerkungen",
+    "OTHER": "sonstige Änderungen",
+}
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """Result of checking one embedded signature."""
+
+    field_name: str
+    signer: str | None
+    signing_time: datetime | None
+    intact: bool  # the hash over the signed byte ranges matches
+    valid: bool  # the cryptographic signature over the signed attributes is valid
+    trusted: bool  # the certificate chains to one of the given trust anchors
+    covers_whole_file: bool  # no later revision exists
+    modification_level: str  # German label of the later changes, see MODIFICATION_LABELS
+    changes_permitted: bool  # later changes (if any) are of an allowed kind
+    problem: str | None = None
+
+    @property
+    def changed_after_signing(self) -> bool:
+        return not self.covers_whole_file
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted and self.changes_permitted
+
+
+# --------------------------------------------------------------------------- signers
+
+
+def load_signer(p12_path: str | os.PathLike, password: bytes | None) -> Any:
+    """Load key and certificate chain from a PKCS#12 file once (pyHanko SimpleSigner)."""
+    from pyhanko.sign.signers import SimpleSigner
+
+    path = Path(p12_path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("Zertifikatsdatei nicht gefunden.", datei=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"Zertifikatsdatei kann nicht gelesen werden ({exc.strerror}).", datei=str(path)) from None
+    try:
+        signer = SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=password)
+    except ValueError:
+        raise InputError(
+            "Zertifikat kann nicht geladen werden: Passwort falsch oder keine PKCS#12-Datei.",
+            datei=str(path),
+        ) from None
+    if signer.signing_cert is None or signer.signing_key is None:
+        raise InputError("PKCS#12-Datei enthält keinen privaten Schlüssel mit Zertifikat.", datei=str(path))
+    return _cache_private_key(signer)
+
+
+def _cache_private_key(signer: Any) -> Any:
+    """SimpleSigner re-parses (and for RSA re-validates) the private key for every
+    signature, ~70 ms; parse it once so signing many files stays fast."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+    key = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
+
+    class _CachedKeySigner(type(signer)):
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            try:
+                algo = mechanism.signature_algo  # e.g. "rsassa_pkcs1v15"
+            except ValueError:
+                algo = mechanism["algorithm"].native
+            hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+            if algo == "rsassa_pkcs1v15" and isinstance(key, RSAPrivateKey):
+                return key.sign(data, PKCS1v15(), hash_algo)
+            if algo == "ecdsa" and isinstance(key, EllipticCurvePrivateKey):
+                return key.sign(data, ECDSA(hash_algo))
+            return super().sign_raw(data, digest_algorithm)  # other mechanisms: pyHanko's path
+
+    signer.__class__ = _CachedKeySigner
+    return signer
+
+
+def load_pkcs11_signer(
+    lib_path: str | os.PathLike,
+    *,
+    token_label: str,
+    user_pin: str | None,
+    key_label: str | None = None,
+    cert_label: str | None = None,
+) -> Any:
+    """Signer on a PKCS#11 token (smart card / signature card). UNTESTED.
+
+    Needs the optional package ``python-pkcs11`` (not a dependency of kim-docs) and the
+    card vendor's PKCS#11 module. The session stays open for the life of the process.
+    With ``user_pin=None`` the token's PIN pad is used (protected authentication path).
+    """
+    try:
+        from pyhanko.sign import pkcs11 as hanko_pkcs11
+    except ImportError:
+        raise KimDocsError(
+            "Signatur mit Signaturkarte braucht das Python-Paket python-pkcs11 (pip install python-pkcs11)."
+        ) from None
+    try:
+        session = hanko_pkcs11.open_pkcs11_session(
+            str(lib_path), token_label=token_label, user_pin=user_pin or hanko_pkcs11.PROTECTED_AUTH
+        )
+        return hanko_pkcs11.PKCS11Signer(session, key_label=key_label, cert_label=cert_label or key_label)
+    except Exception as exc:  # the token library raises its own error types
+        raise KimDocsError(f"Signaturkarte kann nicht geöffnet werden: {exc}") from None
+
+
+# --------------------------------------------------------------------------- sign
+
+
+def default_output(pdf_path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Path:
+    """NAME-signiert.pdf beside the input (or in ``out_dir``)."""
+    pdf_path = Path(pdf_path)
+    return Path(out_dir or pdf_path.parent) / f"{pdf_path.stem}-signiert.pdf"
+
+
+def _writer_class():
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    class _ConsistentMetadataWriter(IncrementalPdfFileWriter):
+        """pyHanko appends "; pyHanko x" to Info /Producer but sets XMP pdf:Producer to
+        "pyHanko x" alone, and takes the time twice; PDF/A wants both equal."""
+
+        def _update_meta(self):
+            super()._update_meta()
+            _harmonise_metadata(self)
+
+    return _ConsistentMetadataWriter
+
+
+def _harmonise_metadata(writer: Any) -> None:
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.metadata import model, xmp_xml
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    producer = model.VENDOR
+    if writer._info is not None:
+        info = writer._info.get_object()
+        producer = str(info.get("/Producer", producer))
+        if "/ModDate" in info:
+            info["/ModDate"] = generic.pdf_date(now)
+            writer.mark_update(writer._info)
+    meta = writer.root.get("/Metadata")
+    meta = meta.get_object() if meta is not None else None
+    if isinstance(meta, xmp_xml.MetadataStream):
+        fields = {k: v for root in meta.xmp for k, v in root}
+        fields[model.PDF_PRODUCER] = model.XmpValue(producer)
+        fields[model.XMP_MODDATE] = model.XmpValue(now.isoformat())
+        # same steps as MetadataStream.update_xmp_with_meta, with our values
+        meta._xmp = [model.XmpStructure(fields)]
+        meta._reserialise()
+        meta._encoded_data = None
+        writer.update_container(meta)
+
+
+def sign(
+    pdf_path: str | os.PathLike,
+    signer: Any,
+    out_path: str | os.PathLike | None = None,
+    *,
+    visible: tuple[int, float, float, float, float] | None = None,
+    reason: str | None = None,
+    location: str | None = None,
+) -> Path:
+    """Sign ``pdf_path`` into ``out_path`` (default NAME-signiert.pdf) and return it.
+
+    ``visible`` = (page from 1, x, y, width, height) in points from the lower left
+    corner draws a signature stamp; otherwise an empty signature field of the form is
+    used if there is one (visible as the form defines it), else the signature is
+    invisible.
+    """
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import TextStampStyle
+
+    pdf_path = Path(pdf_path)
+    out = Path(out_path) if out_path else default_output(pdf_path)
+    if out.resolve() == pdf_path.resolve():
+        raise InputError("Die Eingabedatei wird nicht überschrieben; bitte anderen Ausgabenamen wählen.", datei=str(pdf_path))
+    writer = _open_incremental(pdf_path)
+    field_name, spec = _choose_field(writer, visible, pdf_path)
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location,
+    )
+    stamp = TextStampStyle(stamp_text=STAMP_TEXT, border_width=1)
+    pdf_signer = signers.PdfSigner(meta, signer, new_field_spec=spec, stamp_style=stamp)
+    buffer = BytesIO()
+    try:
+        pdf_signer.sign_pdf(writer, output=buffer)
+    except Exception as exc:  # pyHanko raises SigningError, PdfError, ValueError, …
+        raise KimDocsError(f"{pdf_path}: Signieren fehlgeschlagen: {exc}") from None
+    _write_atomically(buffer.getvalue(), out)
+    return out
+
+
+def _open_incremental(pdf_path: Path) -> Any:
+    from pyhanko.pdf_utils.misc import PdfError
+
+    try:
+        data = pdf_path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("Datei nicht gefunden.", datei=str(pdf_path)) from None
+    except OSError as exc:
+        raise InputError(f"Datei kann nicht gelesen werden ({exc.strerror}).", datei=str(pdf_path)) from None
+    try:
+        writer = _writer_class()(BytesIO(data), strict=False)
+    except (PdfError, ValueError, KeyError, IndexError) as exc:
+        raise InputError(f"PDF-Datei kann nicht gelesen werden ({exc}).", datei=str(pdf_path)) from None
+    if writer.prev.encrypted:
+        raise InputError("Verschlüsselte PDF-Dateien werden nicht signiert.", datei=str(pdf_path))
+    return writer
+
+
+def _choose_field(writer: Any, visible: tuple | None, pdf_path: Path) -> tuple[str, Any]:
+    from pyhanko.sign import fields
+
+    existing = list(fields.enumerate_sig_fields(writer.prev, filled_status=None))
+    if visible is None:
+        empty = [name for name, value, _ in existing if value is None]
+        if empty:
+            return empty[0], None
+        name = _new_field_name(existing)
+        return name, fields.SigFieldSpec(sig_field_name=name)
+    page, x, y, w, h = visible
+    pages = int(writer.root["/Pages"]["/Count"])
+    if not 1 <= page <= pages:
+        raise InputError(f"Seite {page} gibt es nicht (das Dokument hat {pages} Seiten).", datei=str(pdf_path))
+    if w <= 0 or h <= 0:
+        raise InputError("Breite und Höhe der sichtbaren Signatur müssen größer als 0 sein.", datei=str(pdf_path))
+    name = _new_field_name(existing)
+    return name, fields.SigFieldSpec(sig_field_name=name, on_page=page - 1, box=(x, y, x + w, y + h))
+
+
+def _new_field_name(existing: list) -> str:
+    names = {name for name, _, _ in existing}
+    n = 1
+    while f"Signatur{n}" in names:
+        n += 1
+    return f"Signatur{n}"
+
+
+def _write_atomically(data: bytes, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def _load_trust(trust_pems: list[str | os.PathLike]) -> list[Any]:
+    from asn1crypto import pem, x509
+
+    certs = []
+    for path in map(Path, trust_pems):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"Vertrauensanker kann nicht gelesen werden ({exc.strerror}).", datei=str(path)) from None
+        try:
+            blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
+            certs += [x509.Certificate.load(der) for der in blobs]
+            for cert in certs:
+                cert.native  # force parsing now, so a broken file fails here
+        except ValueError:
+            raise InputError("Keine Zertifikate (PEM oder DER) in der Datei.", datei=str(path)) from None
+    return certs
+
+
+def verify(pdf_path: str | os.PathLike, trust_pems: list[str | os.PathLike] = ()) -> list[SignatureReport]:
+    """Check every signature of the file; a file without signature gives []."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    pdf_path = Path(pdf_path)
+    anchors = _load_trust(list(trust_pems))
+    try:
+        reader = PdfFileReader(BytesIO(pdf_path.read_bytes()), strict=False)
+        signatures = reader.embedded_signatures
+    except FileNotFoundError:
+        raise InputError("Datei nicht gefunden.", datei=str(pdf_path)) from None
+    except OSError as exc:
+        raise InputError(f"Datei kann nicht gelesen werden ({exc.strerror}).", datei=str(pdf_path)) from None
+    except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise InputError(f"PDF-Datei kann nicht gelesen werden ({exc}).", datei=str(pdf_path)) from None
+    return [_check(sig, anchors) for sig in signatures]
+
+
+def _check(sig: Any, anchors: list[Any]) -> SignatureReport:
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=anchors, allow_fetching=False, revocation_mode="soft-fail")
+    try:
+        status = validate_pdf_signature(sig, context)
+    except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
+        return _broken(sig, str(exc))
+    level = status.modification_level.name if status.modification_level is not None else "OTHER"
+    return SignatureReport(
+        field_name=sig.field_name,
+        signer=_common_name(status.signing_cert),
+        signing_time=status.signer_reported_dt,
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        covers_whole_file=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
+        modification_level=MODIFICATION_LABELS.get(level, level),
+        changes_permitted=status.docmdp_ok is not False and level != "OTHER",
+        problem=None if status.trusted else _trust_problem(status),
+    )
+
+
+def _broken(sig: Any, message: str) -> SignatureReport:
+    cert = None
+    try:
+        cert = sig.signer_cert
+    except Exception:  # noqa: BLE001 - a damaged CMS blob may fail in many ways
+        pass
+    return SignatureReport(
+        field_name=sig.field_name,
+        signer=_common_name(cert),
+        signing_time=getattr(sig, "self_reported_timestamp", None),
+        intact=False,
+        valid=False,
+        trusted=False,
+        covers_whole_file=False,
+        modification_level=MODIFICATION_LABELS["OTHER"],
+        changes_permitted=False,
+        problem=f"Signatur kann nicht geprüft werden: {message}",
+    )
+
+
+def _common_name(cert: Any) -> str | None:
+    if cert is None:
+        return None
+    try:
+        return cert.subject.native.get("common_name") or cert.subject.human_friendly
+    except (ValueError, AttributeError):
+        return None
+
+
+def _trust_problem(status: Any) -> str:
+    if not (status.intact and status.valid):
+        return "Signatur ist beschädigt (Prüfsumme oder Signaturwert stimmt nicht)."
+    if status.revoked:
+        return "Zertifikat ist widerrufen."
+    return "Zertifikat führt zu keinem der angegebenen Vertrauensanker."
