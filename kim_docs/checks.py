@@ -395,16 +395,18 @@ def check_iban(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -> Iterato
     if bank is None:
         return
     from stdnum import iban
-    from stdnum.exceptions import InvalidChecksum, ValidationError
+    from stdnum.exceptions import ValidationError
 
-    try:
-        iban.validate(bank.iban)
-    except InvalidChecksum:
-        yield Befund("fehler", None, "antragsteller.bankverbindung.iban", "iban_pruefziffer",
-                     f"Die IBAN {bank.iban} hat falsche Prüfziffern; bitte die IBAN prüfen.")
-    except ValidationError:
+    number = iban.compact(bank.iban)
+    try:  # the structure first, with correct check digits put in, so the two errors are told apart
+        iban.validate(number[:2] + iban.calc_check_digits(number) + number[4:])
+    except (ValidationError, ValueError, KeyError):
         yield Befund("fehler", None, "antragsteller.bankverbindung.iban", "iban_ungueltig",
                      f"'{bank.iban}' ist keine gültige IBAN (Länge oder Aufbau falsch).")
+        return
+    if not iban.is_valid(number):
+        yield Befund("fehler", None, "antragsteller.bankverbindung.iban", "iban_pruefziffer",
+                     f"Die IBAN {bank.iban} hat falsche Prüfziffern; bitte die IBAN prüfen.")
 
 
 CHECKS: tuple[Check, ...] = (
