@@ -260,7 +260,7 @@ def main() -> None:
     OUT_XLSX.parent.mkdir(parents=True, exist_ok=True)
     sheets.save_deterministic(sheets.build_workbook(workbook_rows), OUT_XLSX)
     write_csv_folder(rows)
-    print(f"{OUT_XLSX.relative_to(ROOT)}: {len(rows['Fälle'])} Fälle, "
+    print(f"{OUT_XLSX.name}: {len(rows['Fälle'])} Fälle, "
           f"{len(rows['Stellen'])} Stellen, {len(rows['Kommunen'])} Kommunen")
 
 
