@@ -121,7 +121,8 @@ FAELLE = Sheet("Fälle", "", (
     Column("AGS", "antragsteller.ags", "ags", "Amtlicher Gemeindeschlüssel, 8 Ziffern "
            "(als Text eingeben; 7 Ziffern werden vorn mit 0 ergänzt).", example="05999000"),
     Column("Verwaltungsgericht", "antragsteller.verwaltungsgericht", "text", "Nur "
-           "ausfüllen, um das Gericht aus der Referenzliste (nach AGS) zu ersetzen."),
+           "ausfüllen, um das Gericht aus der Referenzliste (nach AGS) zu ersetzen.",
+           example="Arnsberg"),
     Column("Straße", "antragsteller.anschrift.strasse", "text", "Anschrift: Straße und "
            "Hausnummer.", "für Dokumente", example="Am Kreishaus 1"),
     Column("PLZ", "antragsteller.anschrift.plz", "plz", "Postleitzahl, 5 Ziffern (als Text).",
@@ -164,7 +165,7 @@ FAELLE = Sheet("Fälle", "", (
     Column("Antrag-Datum", "antrag.datum", "datum", f"Datum des Antrags. {_DATUM}", "ja",
            example=dt.date(2024, 10, 15)),
     Column("Beantragt Sachausgaben", "antrag.sachausgaben", "betrag", "Beantragte "
-           f"Sachausgaben (Nr. 5.4.2); leer: 0. {_BETRAG}", example=48500),
+           f"Sachausgaben (Nr. 5.4.2); leer: 0. {_BETRAG}", example=9700),
     Column("Beantragt Veranstaltungen", "antrag.veranstaltungen", "betrag", "Beantragte "
            f"Veranstaltungen (Nr. 5.4.2 a); leer: 0. {_BETRAG}", example=10000),
     Column("Beantragt Maßnahmen", "antrag.massnahmen", "betrag", "Beantragte Maßnahmen "

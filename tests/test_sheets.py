@@ -445,7 +445,7 @@ def test_template_has_headers_dropdowns_help_and_reads_back(tmp_path):
         "ki_betrieb": True, "angliederung_an_ki": True, "lenkungsgruppe": True,
         "konzept_datum": dt.date(2024, 9, 30)}
     assert case.daten["antrag"] == {"datum": dt.date(2024, 10, 15),
-                                    "sachausgaben": Decimal("48500"),
+                                    "sachausgaben": Decimal("9700"),
                                     "veranstaltungen": Decimal("10000"),
                                     "massnahmen": Decimal("30000")}
     assert case.daten["stellen"] == [{"bezeichnung": "Koordination Strategie",
@@ -454,6 +454,7 @@ def test_template_has_headers_dropdowns_help_and_reads_back(tmp_path):
     assert case.daten["kreisangehoerige_kommunen"] == [{
         "name": "Stadt Beispielhausen", "ags": "05999012", "auslaenderbehoerde": True,
         "jugendamt": True, "integrationsrat": True}]
+    assert case.daten["antragsteller"]["verwaltungsgericht"] == "Arnsberg"
     assert case.daten["bescheid"]["bewilligt"] == {"massnahmen": Decimal("20000")}
     assert case.daten["verwendungsnachweis"]["ist"]["massnahmen"] == Decimal("21000")
     assert list(case.daten) == ["antragsteller", "integrationszentrum", "voraussetzungen",
