@@ -575,15 +575,22 @@ def _read_row(table: _Table, number: int, values: list[Any], quelle: str,
             continue
         raw = values[index] if index < len(values) else None
         try:
-            value = _convert(column, raw)
-        except InputError as error:
-            located = InputError(f"Tabelle {table.sheet.name}, Zeile {number}, Spalte "
-                                 f"{column.header}: {error.meldung}", datei=quelle)
-            errors.append(located.meldung)
+            value = _read_cell(table.sheet, number, column, raw, quelle)
+        except InputError as error:  # collect, so one bad cell does not stop the batch
+            errors.append(error.meldung)
             continue
         if value is not _OMIT:
             _set(item, column.path, value)
     return item
+
+
+def _read_cell(sheet: Sheet, number: int, column: Column, raw: Any, quelle: str) -> Any:
+    """Convert one cell; an unreadable one raises InputError naming sheet, row, column."""
+    try:
+        return _convert(column, raw)
+    except InputError as error:
+        raise InputError(f"Tabelle {sheet.name}, Zeile {number}, Spalte {column.header}: "
+                         f"{error.meldung}", datei=quelle) from None
 
 
 def _row_id(table: _Table, values: list[Any], id_index: int) -> str:
