@@ -47,7 +47,7 @@ class _Group(click.Group):
             fail(f"interner Fehler ({type(exc).__name__}: {exc}); bitte melden", 2)
 
 
-@click.group(cls=_Group, context_settings=CONTEXT, options_metavar="[OPTIONEN]",
+@click.group(name="kim-docs", cls=_Group, context_settings=CONTEXT, options_metavar="[OPTIONEN]",
              subcommand_metavar="BEFEHL [ARGUMENTE]...")
 @click.option("--rules-dir", "rules_dirs", multiple=True, metavar="ORDNER",
               type=click.Path(file_okay=False, path_type=Path),

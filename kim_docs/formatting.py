@@ -72,5 +72,8 @@ def betrag_in_worten(amount: Decimal) -> str:
         return "minus " + betrag_in_worten(-value)
     euros = int(value)
     cents = int((value - euros) * 100)
-    text = f"{_words(euros)} Euro"
+    words = _words(euros)
+    if words.endswith("eins"):  # before a noun German says "ein Euro", "einundzwanzigtausendein Euro"
+        words = words[:-1]
+    text = f"{words} Euro"
     return f"{text} und {cents} Cent" if cents else text

@@ -7,7 +7,6 @@ errors can point at the place in the file.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -91,7 +90,7 @@ def load_yaml_text(text: str, datei: str) -> tuple[Any, Positions]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise InputError(
-            f"YAML-Syntaxfehler: {exc.problem or exc.context}",
+            f"YAML-Syntaxfehler: {_german(exc.problem or exc.context or '', _YAML_PROBLEMS)}",
             datei=datei,
             zeile=mark.line + 1 if mark else None,
             spalte=mark.column + 1 if mark else None,
@@ -128,7 +127,7 @@ def load_json_text(text: str, datei: str) -> Any:
     try:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
-        raise InputError(f"JSON-Syntaxfehler: {exc.msg}", datei=datei,
+        raise InputError(f"JSON-Syntaxfehler: {_german(exc.msg, _JSON_PROBLEMS)}", datei=datei,
                          zeile=exc.lineno, spalte=exc.colno) from None
 
 
@@ -149,6 +148,39 @@ def load_mapping(path: Path) -> tuple[dict[str, Any], Positions]:
     return data, positions
 
 
+_YAML_PROBLEMS = {
+    "mapping values are not allowed here": "hier ist kein 'Schlüssel: Wert' erlaubt (Einrückung oder Doppelpunkt prüfen)",
+    "could not find expected ':'": "':' erwartet",
+    "did not find expected key": "Schlüssel erwartet (Einrückung prüfen)",
+    "did not find expected ',' or ']'": "',' oder ']' erwartet (Liste nicht geschlossen?)",
+    "did not find expected ',' or '}'": "',' oder '}' erwartet (Objekt nicht geschlossen?)",
+    "did not find expected node content": "Wert erwartet",
+    "did not find expected '-' indicator": "'-' erwartet (Einrückung der Liste prüfen)",
+    "found character '\\t' that cannot start any token": "Tabulatorzeichen sind in YAML nicht erlaubt",
+    "found undefined alias": "unbekannter Verweis (Alias)",
+    "found unexpected end of stream": "unerwartetes Dateiende",
+    "expected <block end>, but found": "Einrückung passt nicht",
+    "found unknown escape character": "unbekanntes Escape-Zeichen",
+}
+_JSON_PROBLEMS = {
+    "Expecting property name enclosed in double quotes": "Schlüssel in doppelten Anführungszeichen erwartet",
+    "Expecting value": "Wert erwartet",
+    "Expecting ',' delimiter": "Komma erwartet",
+    "Expecting ':' delimiter": "Doppelpunkt erwartet",
+    "Extra data": "weitere Daten nach dem Ende des Objekts",
+    "Unterminated string starting at": "nicht abgeschlossene Zeichenkette",
+    "Invalid control character at": "ungültiges Steuerzeichen",
+    "Invalid \\escape": "ungültiges Escape-Zeichen",
+}
+
+
+def _german(problem: str, table: dict[str, str]) -> str:
+    for english, german in table.items():
+        if problem.startswith(english):
+            return german
+    return problem
+
+
 def is_case_file(path: Path) -> bool:
     return path.suffix.lower() in {".yaml", ".yml", ".json"}
 
@@ -164,8 +196,3 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     return result
 
 
-def to_date(value: Any) -> _dt.date | None:
-    """A YAML datetime counts as its date; used by callers that accept both."""
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    return value if isinstance(value, _dt.date) else None
