@@ -897,6 +897,7 @@ def _write_atomically(writer: PdfWriter, out_path: Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             writer.write(handle)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600
         os.replace(tmp, out_path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -991,3 +992,9 @@ def _append_content(writer: PdfWriter, page: DictionaryObject, ops: str, xobject
     before = _stream(writer, b"q\n")
     after = _stream(writer, b"\nQ\n" + ops.encode("ascii") + b"\n")
     page[NameObject("/Contents")] = ArrayObject([before, *parts, after])
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

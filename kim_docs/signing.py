@@ -291,6 +291,7 @@ def _write_atomically(data: bytes, out: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -398,3 +399,9 @@ def _trust_problem(status: Any) -> str:
     if status.revoked:
         return "Zertifikat ist widerrufen."
     return "Zertifikat führt zu keinem der angegebenen Vertrauensanker."
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
