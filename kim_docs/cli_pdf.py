@@ -1,0 +1,277 @@
+"""`kim-docs pdf …`: list, fill, sign and verify PDF forms (German output).
+
+Registered by the main CLI (``main.add_command(pdf)``); it also works on its own.
+Exit status: 0 fine, 1 a signature is broken/untrusted or missing, 2 an input cannot
+be read or the command is misused. Passwords are never taken from the command line.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+try:  # German texts for click's own messages, where the main CLI provides them
+    from . import _click_de  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
+
+PASSWORD_ENV = "KIM_DOCS_CERT_PASSWORD"
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"Fehler: {message}", err=True)
+    sys.exit(code)
+
+
+class _PdfGroup(click.Group):
+    """Library errors become `Fehler: …` on stderr and the error's exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .errors import KimDocsError
+
+        # pyHanko logs expected validation failures with tracebacks; users get our report
+        for name in ("pyhanko", "pyhanko_certvalidator"):
+            logging.getLogger(name).addHandler(logging.NullHandler())
+        try:
+            return super().invoke(ctx)
+        except KimDocsError as exc:
+            _fail(str(exc), exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _fail("abgebrochen", 130)
+        except Exception as exc:  # noqa: BLE001 - no traceback for users
+            _fail(f"interner Fehler ({type(exc).__name__}: {exc}); bitte melden", 2)
+
+
+class _Rect(click.ParamType):
+    name = "SEITE,X,Y,B,H"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[int, float, float, float, float]:
+        if isinstance(value, tuple):
+            return value
+        parts = str(value).split(",")
+        try:
+            if len(parts) != 5:
+                raise ValueError
+            page = int(parts[0])
+            x, y, w, h = (float(p) for p in parts[1:])
+        except ValueError:
+            self.fail(f"{value!r}: erwartet SEITE,X,Y,BREITE,HÖHE, z. B. 1,350,60,200,50", param, ctx)
+        return page, x, y, w, h
+
+
+@click.group(name="pdf", cls=_PdfGroup, context_settings=CONTEXT, options_metavar="[OPTIONEN]",
+             subcommand_metavar="BEFEHL [ARGUMENTE]...")
+def pdf() -> None:
+    """PDF-Formulare auflisten und ausfüllen, PDF-Dateien elektronisch signieren und prüfen.
+
+    Die elektronische Signatur ergänzt das handschriftlich unterschriebene Papierformular,
+    das die Richtlinie verlangt; sie ersetzt es nicht.
+    """
+
+
+# --------------------------------------------------------------------------- fields
+
+
+@pdf.command("fields", options_metavar="[OPTIONEN]")
+@click.argument("form", metavar="FORMULAR.pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mapping-template", "mapping_template", metavar="ZUORDNUNG.yaml",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Gerüst einer Zuordnung (ein Eintrag je ausfüllbares Feld) in diese Datei schreiben.")
+def fields_cmd(form: Path, mapping_template: Path | None) -> None:
+    """Alle Felder eines PDF-Formulars mit Typ, Wert und Einschränkungen auflisten."""
+    from .errors import InputError
+    from .forms import KIND_LABELS, list_fields, mapping_skeleton
+
+    found = list_fields(form)
+    for f in found:
+        click.echo(f"{f.name}\t{KIND_LABELS[f.kind]}\t{_value_text(f.value)}{_notes(f)}")
+    if mapping_template is not None:
+        if mapping_template.exists():
+            raise InputError("Datei existiert bereits; wird nicht überschrieben.", datei=str(mapping_template))
+        mapping_template.write_text(mapping_skeleton(found), encoding="utf-8")
+        click.echo(f"Zuordnungsgerüst geschrieben: {mapping_template}")
+
+
+def _value_text(value: Any) -> str:
+    if value is True:
+        return "an"
+    if value is False:
+        return "aus"
+    return "" if value is None else str(value)
+
+
+def _notes(f: Any) -> str:
+    notes = []
+    if f.states:
+        notes.append("Zustände: " + ", ".join(f.states))
+    if f.options:
+        notes.append("Auswahl: " + ", ".join(f.options))
+    if f.max_length:
+        notes.append(f"höchstens {f.max_length} Zeichen")
+    if f.required:
+        notes.append("Pflichtfeld")
+    if f.read_only:
+        notes.append("schreibgeschützt")
+    return ("\t" + "; ".join(notes)) if notes else ""
+
+
+# --------------------------------------------------------------------------- fill
+
+
+@pdf.command("fill", options_metavar="[OPTIONEN]")
+@click.argument("form", metavar="FORMULAR.pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("case", metavar="FALL", type=click.Path(path_type=Path))
+@click.option("--mapping", required=True, metavar="ZUORDNUNG.yaml", type=click.Path(dir_okay=False, path_type=Path),
+              help="Zuordnung Formularfeld → Jinja-Ausdruck über die Falldaten.")
+@click.option("-o", "--output", "output", required=True, metavar="AUSGABE.pdf",
+              type=click.Path(dir_okay=False, path_type=Path), help="Ausgefülltes Formular.")
+@click.option("--flatten", is_flag=True,
+              help="Werte fest in die Seite schreiben und die Formularfelder entfernen.")
+def fill_cmd(form: Path, case: Path, mapping: Path, output: Path, flatten: bool) -> None:
+    """Ein PDF-Formular mit den Daten eines Falls ausfüllen."""
+    from .forms import fill, list_fields, render_mapping
+
+    table = _load_mapping(mapping)
+    build_context, make_jinja_env = _context_functions()
+    context = build_context(case)
+    values = render_mapping(table, context, make_jinja_env(), fields=list_fields(form))
+    out = fill(form, values, output, flatten=flatten)
+    click.echo(f"ausgefüllt: {out}")
+
+
+def _context_functions() -> tuple[Any, Any]:
+    # provided by the case/render modules; imported late so `pdf sign` works without them
+    from .errors import KimDocsError
+
+    try:
+        from .context import build_context
+        from .render import make_jinja_env
+    except ImportError as exc:
+        raise KimDocsError(f"Ausfüllen aus Falldaten ist in dieser Version nicht verfügbar ({exc}).") from None
+    return build_context, make_jinja_env
+
+
+def _load_mapping(path: Path) -> dict[str, Any]:
+    import yaml
+
+    from .errors import InputError
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("Datei nicht gefunden.", datei=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Datei kann nicht gelesen werden ({exc}).", datei=str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            f"kein gültiges YAML ({getattr(exc, 'problem', exc)})", datei=str(path),
+            zeile=mark.line + 1 if mark else None, spalte=mark.column + 1 if mark else None,
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError("Zuordnung muss eine Tabelle 'Feldname: Ausdruck' sein.", datei=str(path))
+    for key, value in data.items():
+        if not isinstance(key, str) or isinstance(value, (dict, list)):
+            raise InputError("Wert muss ein Text oder Ausdruck sein.", datei=str(path), feld=str(key))
+    return data
+
+
+# --------------------------------------------------------------------------- sign
+
+
+@pdf.command("sign", options_metavar="[OPTIONEN]")
+@click.argument("files", metavar="PDF...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--cert", required=True, metavar="ZERTIFIKAT.p12", type=click.Path(dir_okay=False, path_type=Path),
+              help="Schlüssel und Zertifikat als PKCS#12-Datei (.p12/.pfx).")
+@click.option("--password-file", metavar="DATEI", type=click.Path(dir_okay=False, path_type=Path),
+              help=f"Passwort aus dieser Datei lesen (sonst Umgebungsvariable {PASSWORD_ENV}, sonst Abfrage).")
+@click.option("--visible", type=_Rect(), metavar="SEITE,X,Y,B,H",
+              help="Sichtbarer Signaturstempel: Seite (ab 1), Position und Größe in Punkt von unten links.")
+@click.option("--reason", metavar="TEXT", help="Grund der Signatur, z. B. 'Auszahlungsanforderung'.")
+@click.option("--location", metavar="TEXT", help="Ort der Signatur.")
+@click.option("-o", "--output-dir", "out_dir", metavar="ORDNER", type=click.Path(file_okay=False, path_type=Path),
+              help="Ausgabeordner (Vorgabe: neben der Eingabe). Dateiname: NAME-signiert.pdf.")
+def sign_cmd(files: tuple[Path, ...], cert: Path, password_file: Path | None, visible: Any,
+             reason: str | None, location: str | None, out_dir: Path | None) -> None:
+    """PDF-Dateien elektronisch signieren (PAdES, als inkrementelle Ergänzung).
+
+    Das Original bleibt unverändert; frühere Signaturen bleiben gültig.
+    """
+    from .signing import default_output, load_signer, sign
+
+    signer = load_signer(cert, _password(password_file))
+    for path in files:
+        out = sign(path, signer, default_output(path, out_dir), visible=visible, reason=reason, location=location)
+        click.echo(f"signiert: {out}")
+
+
+def _password(password_file: Path | None) -> bytes | None:
+    from .errors import InputError
+
+    if password_file is not None:
+        try:
+            text = password_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"Passwortdatei kann nicht gelesen werden ({exc.strerror}).", datei=str(password_file)) from None
+        return text.rstrip("\r\n").encode("utf-8") or None
+    if PASSWORD_ENV in os.environ:
+        return os.environ[PASSWORD_ENV].encode("utf-8") or None
+    entered = click.prompt("Passwort des Zertifikats", hide_input=True, default="", show_default=False)
+    return entered.encode("utf-8") or None
+
+
+# --------------------------------------------------------------------------- verify
+
+
+@pdf.command("verify", options_metavar="[OPTIONEN]")
+@click.argument("files", metavar="PDF...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--trust", "trust", multiple=True, metavar="CA.pem", type=click.Path(dir_okay=False, path_type=Path),
+              help="Vertrauensanker (Zertifikat der ausstellenden Stelle, PEM oder DER; mehrfach möglich).")
+def verify_cmd(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
+    """Signaturen prüfen: unversehrt, später geändert, vertrauenswürdig.
+
+    Exit-Status 1, wenn eine Signatur beschädigt oder nicht vertrauenswürdig ist oder
+    eine Datei keine Signatur hat; 2, wenn eine Datei nicht gelesen werden kann.
+    """
+    from .errors import InputError
+    from .signing import verify
+
+    worst = 0
+    for path in files:
+        try:
+            reports = verify(path, list(trust))
+        except InputError as exc:
+            click.echo(f"Fehler: {exc}", err=True)
+            worst = 2
+            continue
+        if not reports:
+            click.echo(f"{path}: keine Signatur")
+            worst = max(worst, 1)
+            continue
+        click.echo(f"{path}: {len(reports)} Signatur(en)")
+        for report in reports:
+            click.echo(_report_text(report))
+            if not report.ok:
+                worst = max(worst, 1)
+    sys.exit(worst)
+
+
+def _report_text(r: Any) -> str:
+    when = r.signing_time.strftime("%d.%m.%Y %H:%M:%S %Z") if r.signing_time else "unbekannt"
+    yes = {True: "ja", False: "nein"}
+    later = "keine" if r.covers_whole_file else r.modification_level
+    lines = [
+        f"  {r.field_name}: {r.signer or 'unbekannt'}, signiert {when}",
+        f"    unversehrt: {yes[r.intact]}; Signaturwert gültig: {yes[r.valid]}; "
+        f"vertrauenswürdig: {yes[r.trusted]}",
+        f"    spätere Änderungen: {later}" + ("" if r.changes_permitted else " (nicht zulässig)"),
+        "    Ergebnis: in Ordnung" if r.ok else f"    Ergebnis: NICHT in Ordnung – {r.problem or 'unzulässige Änderung nach dem Signieren'}",
+    ]
+    return "\n".join(lines)
