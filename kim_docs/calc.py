@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from .fristen import add_months, add_weeks, next_working_day
 from .model import KUERZBARE_POSTEN, POSTEN, Fall, Stelle
@@ -101,6 +102,7 @@ def occupied_period(stelle: Stelle, beginn: dt.date, ende: dt.date) -> tuple[dt.
     return (von, bis) if von <= bis else None
 
 
+@lru_cache(maxsize=4096)
 def monatsfaktor(von: dt.date, bis: dt.date) -> Fraction:
     """Rule 9: sum over the months touched of days occupied / days of the month."""
     total = Fraction(0)
@@ -114,6 +116,7 @@ def monatsfaktor(von: dt.date, bis: dt.date) -> Fraction:
     return total
 
 
+@lru_cache(maxsize=4096)
 def pro_rata(jahresbetrag: Decimal, anteil: Decimal, faktor: Fraction) -> Decimal:
     return round_cents(Fraction(jahresbetrag) * Fraction(anteil) * faktor / 12)
 
