@@ -1,0 +1,284 @@
+"""Electronic signatures (kim_docs.signing, `pdf sign`/`pdf verify`) with a throwaway CA.
+
+The CA and signer keys are generated per test session; no private key is committed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from pypdf import PdfReader
+
+from kim_docs import signing
+from kim_docs.cli_pdf import pdf
+from kim_docs.errors import InputError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "forms"
+FORM = FIXTURES / "libreoffice-form.pdf"
+PASSWORD = b"geheim-123"
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _usage(**on) -> x509.KeyUsage:
+    flags = dict.fromkeys(
+        ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+         "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"], False)
+    flags.update(on)
+    return x509.KeyUsage(**flags)
+
+
+def _cert(subject: str, issuer: str, public_key, issuer_key, *, ca: bool) -> x509.Certificate:
+    now = dt.datetime.now(dt.timezone.utc)
+    builder = (
+        x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer))
+        .public_key(public_key).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    usage = _usage(key_cert_sign=True, crl_sign=True) if ca else _usage(digital_signature=True, content_commitment=True)
+    return builder.add_extension(usage, critical=True).sign(issuer_key, hashes.SHA256())
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory) -> dict[str, Path]:
+    """Test CA, a signer certificate issued by it (in a .p12), and an unrelated CA."""
+    work = tmp_path_factory.mktemp("pki")
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca = _cert("Test-CA KIM", "Test-CA KIM", ca_key.public_key(), ca_key, ca=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = _cert("Erika Mustermann", "Test-CA KIM", key.public_key(), ca_key, ca=False)
+    p12 = pkcs12.serialize_key_and_certificates(
+        b"signer", key, cert, [ca], serialization.BestAvailableEncryption(PASSWORD))
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other = _cert("Fremde CA", "Fremde CA", other_key.public_key(), other_key, ca=True)
+    paths = {"p12": work / "signer.p12", "ca": work / "ca.pem", "other": work / "other.pem",
+             "pw": work / "passwort.txt"}
+    paths["p12"].write_bytes(p12)
+    paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths["other"].write_bytes(other.public_bytes(serialization.Encoding.PEM))
+    paths["pw"].write_bytes(PASSWORD + b"\n")
+    return paths
+
+
+@pytest.fixture(scope="session")
+def signer(pki):
+    return signing.load_signer(pki["p12"], PASSWORD)
+
+
+@pytest.fixture()
+def form(tmp_path) -> Path:
+    path = tmp_path / "antrag.pdf"
+    shutil.copy(FORM, path)
+    return path
+
+
+def test_sign_and_verify(form, signer, pki):
+    out = signing.sign(form, signer, reason="Auszahlungsanforderung", location="Köln")
+    assert out == form.with_name("antrag-signiert.pdf")
+    assert form.read_bytes() == FORM.read_bytes()  # input untouched
+    assert out.read_bytes().startswith(FORM.read_bytes())  # incremental update
+    [report] = signing.verify(out, [pki["ca"]])
+    assert report.signer == "Erika Mustermann"
+    assert report.intact and report.valid and report.trusted and report.ok
+    assert report.covers_whole_file and not report.changed_after_signing
+    assert report.modification_level == "keine"
+    assert abs(report.signing_time - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=5)
+    sig = PdfReader(out).trailer["/Root"]["/AcroForm"]["/Fields"][-1].get_object()["/V"]
+    assert sig["/SubFilter"] == "/ETSI.CAdES.detached"
+    assert sig["/Reason"] == "Auszahlungsanforderung" and sig["/Location"] == "Köln"
+
+
+def test_untrusted_without_or_with_wrong_anchor(form, signer, pki):
+    out = signing.sign(form, signer)
+    for anchors in ([], [pki["other"]]):
+        [report] = signing.verify(out, anchors)
+        assert report.intact and report.valid
+        assert not report.trusted and not report.ok
+        assert report.problem == "Zertifikat führt zu keinem der angegebenen Vertrauensanker."
+
+
+def test_second_signature_keeps_first_valid(form, signer, pki, tmp_path):
+    first = signing.sign(form, signer)
+    second = signing.sign(first, signer, tmp_path / "zweimal.pdf", visible=(1, 300, 60, 200, 50))
+    one, two = signing.verify(second, [pki["ca"]])
+    assert (one.field_name, two.field_name) == ("Signatur1", "Signatur2")
+    assert one.intact and one.trusted and one.changes_permitted and one.ok
+    assert one.changed_after_signing
+    assert one.modification_level == "Formularfelder oder weitere Signaturen"
+    assert two.ok and two.covers_whole_file
+
+
+def test_flipped_byte_is_not_intact(form, signer, pki, tmp_path):
+    out = signing.sign(form, signer)
+    data = bytearray(out.read_bytes())
+    # the prefilled value "Alice" (UTF-16 hex), inside the signed range: "Alice" → "Elice"
+    pos = data.index(b"<FEFF0041006C006900630065>") + 8
+    data[pos] = ord("5")
+    bad = tmp_path / "manipuliert.pdf"
+    bad.write_bytes(bytes(data))
+    [report] = signing.verify(bad, [pki["ca"]])
+    assert not report.intact and not report.ok
+    assert "beschädigt" in report.problem
+
+
+def test_no_signature_gives_empty_list(form, pki):
+    assert signing.verify(form, [pki["ca"]]) == []
+
+
+def test_unreadable_file_is_input_error(tmp_path):
+    broken = tmp_path / "kaputt.pdf"
+    broken.write_bytes(b"das ist kein PDF")
+    with pytest.raises(InputError, match="kaputt.pdf: PDF-Datei kann nicht gelesen werden"):
+        signing.verify(broken, [])
+
+
+def test_wrong_password(pki):
+    with pytest.raises(InputError, match="Passwort falsch oder keine PKCS#12-Datei"):
+        signing.load_signer(pki["p12"], b"falsch")
+
+
+def test_refuses_to_overwrite_input(form, signer):
+    with pytest.raises(InputError, match="wird nicht überschrieben"):
+        signing.sign(form, signer, form)
+
+
+def test_signing_uses_empty_form_signature_field(tmp_path, signer, pki):
+    template = Path(__file__).resolve().parent.parent / "templates" / "auszahlungsanforderung-formular.pdf"
+    out = signing.sign(template, signer, tmp_path / "a.pdf")
+    [report] = signing.verify(out, [pki["ca"]])
+    assert report.field_name == "Unterschrift" and report.ok
+
+
+# --------------------------------------------------------------------------- pdfsig
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler-utils (pdfsig) nicht installiert")
+def test_pdfsig_confirms(form, signer, tmp_path):
+    out = signing.sign(form, signer)
+    result = subprocess.run(["pdfsig", str(out)], capture_output=True, text=True)
+    assert "Signer Certificate Common Name: Erika Mustermann" in result.stdout
+    assert "Signature Validation: Signature is Valid." in result.stdout
+    assert "Signature Type: ETSI.CAdES.detached" in result.stdout
+    data = bytearray(out.read_bytes())
+    data[data.index(b"<FEFF0041006C006900630065>") + 8] = ord("5")
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(bytes(data))
+    result = subprocess.run(["pdfsig", str(bad)], capture_output=True, text=True)
+    assert "Signature Validation: Digest Mismatch." in result.stdout
+
+
+# --------------------------------------------------------------------------- PDF/A metadata
+
+
+@pytest.fixture(scope="module")
+def pdfa(tmp_path_factory) -> Path:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) nicht installiert")
+    work = tmp_path_factory.mktemp("pdfa")
+    (work / "brief.html").write_text("<html><body><p>Auszahlungsanforderung für Köln</p></body></html>",
+                                     encoding="utf-8")
+    export = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+    subprocess.run([soffice, f"-env:UserInstallation=file://{work}/profile", "--headless",
+                    "--infilter=HTML (StarWriter)", "--convert-to", export, "brief.html"],
+                   check=True, capture_output=True, timeout=180, cwd=work)
+    return work / "brief.pdf"
+
+
+def _xmp(path: Path) -> str:
+    return PdfReader(path).trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+
+
+def _xmp_value(xmp: str, tag: str) -> str:
+    match = re.search(rf"<{tag}>([^<]*)</{tag}>", xmp) or re.search(rf'{tag}="([^"]*)"', xmp)
+    assert match, f"{tag} fehlt im XMP"
+    return match.group(1)
+
+
+def test_pdfa_metadata_stays_consistent(pdfa, signer, pki, tmp_path):
+    assert _xmp_value(_xmp(pdfa), "pdfaid:part") == "2"
+    out = signing.sign(pdfa, signer, tmp_path / "brief-signiert.pdf")
+    xmp = _xmp(out)
+    info = PdfReader(out).metadata
+    assert _xmp_value(xmp, "pdfaid:part") == "2" and _xmp_value(xmp, "pdfaid:conformance") == "B"
+    assert _xmp_value(xmp, "pdf:Producer") == info["/Producer"]
+    assert info["/Producer"].startswith("LibreOffice") and "pyHanko" in info["/Producer"]
+    moddate = dt.datetime.fromisoformat(_xmp_value(xmp, "xmp:ModifyDate"))
+    assert abs(moddate - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=5)
+    # LibreOffice writes no Info /ModDate; when one exists it must equal xmp:ModifyDate
+    assert info.modification_date is None or info.modification_date == moddate
+    [report] = signing.verify(out, [pki["ca"]])
+    assert report.ok
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_sign_and_verify(form, pki, tmp_path):
+    runner = CliRunner()
+    out_dir = tmp_path / "signiert"
+    copy = tmp_path / "zweites.pdf"
+    shutil.copy(FORM, copy)
+    result = runner.invoke(pdf, ["sign", str(form), str(copy), "--cert", str(pki["p12"]),
+                                 "--password-file", str(pki["pw"]), "-o", str(out_dir)])
+    assert result.exit_code == 0, result.output
+    signed = sorted(out_dir.glob("*-signiert.pdf"))
+    assert [p.name for p in signed] == ["antrag-signiert.pdf", "zweites-signiert.pdf"]
+
+    ok = runner.invoke(pdf, ["verify", *map(str, signed), "--trust", str(pki["ca"])])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.count("Ergebnis: in Ordnung") == 2
+
+    untrusted = runner.invoke(pdf, ["verify", str(signed[0])])
+    assert untrusted.exit_code == 1
+    assert "vertrauenswürdig: nein" in untrusted.output
+
+    unsigned = runner.invoke(pdf, ["verify", str(FORM), "--trust", str(pki["ca"])])
+    assert unsigned.exit_code == 1 and "keine Signatur" in unsigned.output
+
+    missing = runner.invoke(pdf, ["verify", str(signed[0]), str(tmp_path / "fehlt.pdf"), "--trust", str(pki["ca"])])
+    assert missing.exit_code == 2
+    assert "Fehler: " in missing.output and "Traceback" not in missing.output
+
+
+def test_cli_password_from_env_and_prompt(form, pki, tmp_path):
+    runner = CliRunner()
+    env = runner.invoke(pdf, ["sign", str(form), "--cert", str(pki["p12"]), "-o", str(tmp_path / "a")],
+                        env={"KIM_DOCS_CERT_PASSWORD": PASSWORD.decode()})
+    assert env.exit_code == 0, env.output
+    prompt = runner.invoke(pdf, ["sign", str(form), "--cert", str(pki["p12"]), "-o", str(tmp_path / "b")],
+                           input=PASSWORD.decode() + "\n", env={"KIM_DOCS_CERT_PASSWORD": None})
+    assert prompt.exit_code == 0, prompt.output
+    assert PASSWORD.decode() not in prompt.output  # hidden input
+    wrong = runner.invoke(pdf, ["sign", str(form), "--cert", str(pki["p12"]), "-o", str(tmp_path / "c")],
+                          env={"KIM_DOCS_CERT_PASSWORD": "falsch"})
+    assert wrong.exit_code == 2
+    assert "Fehler: " in wrong.output and "Passwort falsch" in wrong.output
+    assert not (tmp_path / "c").exists() or not list((tmp_path / "c").iterdir())
+
+
+@pytest.mark.parametrize("option", ["--password", "--pass", "-p"])
+def test_cli_never_accepts_password_option(form, pki, option):
+    result = CliRunner().invoke(pdf, ["sign", str(form), "--cert", str(pki["p12"]), option, PASSWORD.decode()])
+    assert result.exit_code == 2
+    assert not form.with_name("antrag-signiert.pdf").exists()
+
+
+def test_cli_visible_option_is_checked(form, pki):
+    result = CliRunner().invoke(pdf, ["sign", str(form), "--cert", str(pki["p12"]), "--password-file",
+                                      str(pki["pw"]), "--visible", "1,2,3"])
+    assert result.exit_code == 2
+    assert "SEITE,X,Y,BREITE,HÖHE" in result.output
