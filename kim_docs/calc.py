@@ -259,13 +259,13 @@ def _verwendung(fall: Fall, hoechst: dict[str, Decimal], betraege: dict[str, Dec
     if nachweis is None:
         return None
     spielraum = 1 + regelwerk.verwendungsnachweis.ueberschreitung_einzelansatz
-    ist = {k: getattr(nachweis.ist, k) for k in POSTEN}
+    ist = {k: getattr(nachweis.ist, k) if nachweis.ist else None for k in POSTEN}
     fehlend = tuple(k for k, v in ist.items() if v is None)
     ist_werte = {k: (v if v is not None else ZERO) for k, v in ist.items()}
     anerkannt = {k: round_cents(max(ZERO, min(ist_werte[k], betraege[k] * spielraum, hoechst[k]))) for k in POSTEN}
     gesamt = min(sum(anerkannt.values(), ZERO), betraege["gesamt"])
     anerkannt["gesamt"] = gesamt
-    erhalten = nachweis.erhalten
+    erhalten = nachweis.erhalten if nachweis.erhalten is not None else ZERO
     return Verwendung(
         ist=ist_werte, anerkannt=anerkannt, erhalten=erhalten,
         rueckforderung=round_cents(max(ZERO, erhalten - gesamt)),

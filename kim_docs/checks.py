@@ -303,9 +303,10 @@ def _amounts(fall: Fall) -> Iterator[tuple[str, Decimal]]:
     if fall.auszahlungsanforderung:
         yield "auszahlungsanforderung.bereits_erhalten", fall.auszahlungsanforderung.bereits_erhalten
     if fall.verwendungsnachweis:
-        yield "verwendungsnachweis.erhalten", fall.verwendungsnachweis.erhalten
+        if fall.verwendungsnachweis.erhalten is not None:
+            yield "verwendungsnachweis.erhalten", fall.verwendungsnachweis.erhalten
         for key in POSTEN:
-            value = getattr(fall.verwendungsnachweis.ist, key)
+            value = getattr(fall.verwendungsnachweis.ist, key, None)
             if value is not None:
                 yield f"verwendungsnachweis.ist.{key}", value
 

@@ -146,8 +146,8 @@ class Ist(_Model):
 
 class Verwendungsnachweis(_Model):
     datum: dt.date | None = None
-    erhalten: Decimal = Field(Decimal(0), description="insgesamt ausgezahlt")
-    ist: Ist = Field(default_factory=Ist)
+    erhalten: Decimal | None = Field(None, description="insgesamt ausgezahlt (für Anlage 3 Pflicht)")
+    ist: Ist | None = Field(None, description="tatsächliche Ausgaben je Posten (für Anlage 3 Pflicht)")
     sachbericht: str | None = None
 
 

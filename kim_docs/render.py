@@ -1,0 +1,197 @@
+"""From a valid case to its documents: context → DOCX (→ PDF), guarded, written atomically.
+
+The mandatory-clause guard reads every rendered Bescheid back and refuses it unless the
+five Auflagen a)–e), the ANBest-G sentence and the Rechtsbehelfsbelehrung stand in it;
+no file of a refused document is left behind.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .context import DOKUMENTE, build_context, document_date, missing_data
+from .errors import RenderError
+from .evaluate import Ergebnis
+from .reference import Referenz, load_referenz
+from .templating import docx_paragraphs, find_template, load_template, make_jinja_env
+
+__all__ = ["DOKUMENT_ARTEN", "Dokument", "RenderOptions", "render_case", "file_name", "make_jinja_env",
+           "required_clauses", "check_clauses", "write_atomic"]
+
+DOKUMENT_ARTEN = tuple(DOKUMENTE)
+DATEI_NAMEN = {"antrag": "Antrag", "bescheid": "Zuwendungsbescheid", "auszahlung": "Auszahlungsanforderung",
+               "verwendungsnachweis": "Verwendungsnachweis"}
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    formats: tuple[str, ...] = ("docx", "pdf")
+    draft: bool = False
+    templates_dir: Path | None = None
+
+
+@dataclass
+class Dokument:
+    """One rendered document of one case and the files made for it."""
+
+    art: str
+    fall: str
+    docx: Path
+    vorlage: Path
+    vorlage_sha256: str
+    pdf: Path | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def dateien(self) -> list[Path]:
+        return [p for p in (self.docx, self.pdf) if p is not None]
+
+
+# --- names and writing ----------------------------------------------------------------------
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+
+
+def safe_name(text: str) -> str:
+    """'Städteregion Aachen / Süd' → 'Staedteregion-Aachen-Sued' (safe on every file system)."""
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-") or "Fall"
+
+
+def file_name(ergebnis: Ergebnis, art: str, suffix: str = "docx") -> str:
+    fall = ergebnis.fall
+    jahr = fall.bewilligungszeitraum.beginn.year
+    return f"{jahr}_{safe_name(fall.antragsteller.name)}_{DATEI_NAMEN[art]}.{suffix}"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write under a temporary name in the same folder, then rename: never a half-written file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- the clause guard ------------------------------------------------------------------------------
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("\u00ad", "").split())
+
+
+def required_clauses(context: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) of every clause a Bescheid must contain."""
+    clauses = [(f"Auflage {a['buchstabe']})", f"{a['buchstabe']}) {a['text']}") for a in context["auflagen"]]
+    clauses.append(("ANBest-G-Satz", context["klauseln"]["anbest"]))
+    clauses.append(("Rechtsbehelfsbelehrung", context["klauseln"]["rechtsbehelf"]))
+    return clauses
+
+
+def check_clauses(text: str, context: dict[str, Any], where: str) -> None:
+    """Raise RenderError naming every mandatory clause missing from `text`."""
+    haystack = _norm(text)
+    missing = [label for label, clause in required_clauses(context) if _norm(clause) not in haystack]
+    if missing:
+        raise RenderError(f"Pflichtklauseln fehlen im {where}: {', '.join(missing)}; "
+                          f"die Vorlage muss sie enthalten (Nr. 6, Nr. 7.3 der Richtlinie, Rechtsbehelfsbelehrung)")
+
+
+def _check_no_tags(paragraphs: list[str], context: dict[str, Any], name: str) -> None:
+    """No template syntax may survive rendering, except where a value itself contains it."""
+    from .context import flatten
+
+    literal = [v for v in flatten(context).values() if isinstance(v, str) and ("{{" in v or "{%" in v)]
+    for text in paragraphs:
+        for value in literal:
+            text = text.replace(value, "")
+        if "{{" in text or "{%" in text:
+            raise RenderError(f"Vorlage {name}: nicht ersetzter Platzhalter im Absatz „{text[:100]}“")
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+def render_case(ergebnis: Ergebnis, arten: Iterable[str], out_dir: Path, options: RenderOptions,
+                referenz: Referenz | None = None, fall_datei: str = "") -> list[Dokument]:
+    """Render the DOCX of the documents `arten` of one case into `out_dir` (PDF: see `convert`).
+
+    Raises RenderError when the case has Fehler (unless draft) or a document fails; then
+    nothing of this case is left in `out_dir`.
+    """
+    if ergebnis.berechnung is None or (ergebnis.hat_fehler and not options.draft):
+        raise RenderError("Der Fall hat Fehler; es wird kein Dokument erstellt (mit --draft: Entwurf)")
+    referenz = referenz or load_referenz()
+    made: list[Dokument] = []
+    try:
+        for art in arten:
+            made.append(_render_one(ergebnis, art, out_dir, options, referenz, fall_datei))
+    except BaseException:
+        for dokument in made:
+            dokument.docx.unlink(missing_ok=True)
+        raise
+    return made
+
+
+def _render_one(ergebnis: Ergebnis, art: str, out_dir: Path, options: RenderOptions, referenz: Referenz,
+                fall_datei: str) -> Dokument:
+    context = build_context(ergebnis.fall, ergebnis.regelwerk, ergebnis.berechnung, referenz, art,
+                            befunde=ergebnis.befunde, entwurf=options.draft)
+    vorlage = find_template(f"{art}.docx", options.templates_dir)
+    template = load_template(vorlage)
+    data = template.render(context)
+    paragraphs = docx_paragraphs(data)
+    _check_no_tags(paragraphs, context, vorlage.name)
+    if art == "bescheid":
+        check_clauses("\n".join(paragraphs), context, f"Bescheid (Vorlage {vorlage})")
+    path = out_dir / file_name(ergebnis, art)
+    write_atomic(path, data)
+    return Dokument(art=art, fall=fall_datei, docx=path, vorlage=vorlage, vorlage_sha256=template.sha256,
+                    metadata=pdf_metadata(ergebnis, art, context), context=context)
+
+
+def pdf_metadata(ergebnis: Ergebnis, art: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Title, subject, author, keywords and date of a document's PDF."""
+    fall = ergebnis.fall
+    aktenzeichen = context["bescheid"]["aktenzeichen"]
+    author = context["behoerde"]["name"] if art == "bescheid" else fall.antragsteller.name
+    keywords = ["Kommunales Integrationsmanagement", "KIM", str(fall.bewilligungszeitraum.beginn.year)]
+    if aktenzeichen:
+        keywords.insert(0, aktenzeichen)
+    return {"title": f"{DOKUMENTE[art]} – {fall.antragsteller.name} {fall.bewilligungszeitraum.beginn.year}",
+            "subject": f"{DOKUMENTE[art]} nach der {ergebnis.regelwerk.kurztitel}",
+            "author": author, "keywords": ", ".join(keywords), "date": document_date(fall, art)}
+
+
+def available(ergebnis: Ergebnis, art: str) -> bool:
+    """Whether the case carries the data `art` needs (used for 'alle')."""
+    return not missing_data(ergebnis.fall, art)
+
+
+def convert(dokumente: list[Dokument], out_dir: Path, converter: Any = None,
+            on_progress: Callable[[int], None] | None = None) -> None:
+    """DOCX → PDF/A for all documents in one go; each Bescheid PDF is guarded as well."""
+    from .pdf import docx_to_pdf, pdf_text
+
+    if not dokumente:
+        return
+    pdfs = docx_to_pdf([d.docx for d in dokumente], out_dir, [d.metadata for d in dokumente], converter=converter)
+    for dokument, pdf in zip(dokumente, pdfs):
+        dokument.pdf = pdf
+        if dokument.art == "bescheid":
+            try:
+                check_clauses(pdf_text(pdf), dokument.context, f"PDF {pdf.name}")
+            except RenderError:
+                pdf.unlink(missing_ok=True)
+                dokument.docx.unlink(missing_ok=True)
+                raise
