@@ -32,8 +32,10 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: setup
-	$(VENV)/bin/kim-docs validate samples/
+	-$(VENV)/bin/kim-docs validate samples/
 	@for f in samples/*.yaml; do echo "== $$f"; $(VENV)/bin/kim-docs calc $$f || true; done
+	-$(VENV)/bin/kim-docs render alle samples/ -o $(OUT)
+	@echo "Alle Dokumente der gültigen Beispielfälle (DOCX und PDF/A) liegen in $(OUT)/ (manifest.json dort)."
 
 test: setup
 	$(PY) -m pytest

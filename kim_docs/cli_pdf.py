@@ -141,7 +141,7 @@ def fill_cmd(form: Path, case: Path, mapping: Path, output: Path, flatten: bool)
     table = _load_mapping(mapping)
     build_context, make_jinja_env = _context_functions()
     context = build_context(case)
-    values = render_mapping(table, context, make_jinja_env(), fields=list_fields(form))
+    values = render_mapping(table, context, make_jinja_env(autoescape=False), fields=list_fields(form))
     out = fill(form, values, output, flatten=flatten)
     click.echo(f"ausgefüllt: {out}")
 
@@ -151,8 +151,8 @@ def _context_functions() -> tuple[Any, Any]:
     from .errors import KimDocsError
 
     try:
-        from .context import build_context
-        from .render import make_jinja_env
+        from .render import case_context as build_context
+        from .templating import make_jinja_env
     except ImportError as exc:
         raise KimDocsError(f"Ausfüllen aus Falldaten ist in dieser Version nicht verfügbar ({exc}).") from None
     return build_context, make_jinja_env

@@ -195,3 +195,21 @@ def convert(dokumente: list[Dokument], out_dir: Path, converter: Any = None,
                 pdf.unlink(missing_ok=True)
                 dokument.docx.unlink(missing_ok=True)
                 raise
+
+
+def case_context(case_path: Path, rule_sets: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The template context of a case file for PDF form filling (`kim-docs pdf fill`).
+
+    The Auszahlungsanforderung's context where the case has its data, else the Antrag's.
+    A case with Fehler is refused: invalid data never becomes a final document.
+    """
+    from .evaluate import evaluate
+    from .model import load_case
+
+    ergebnis = evaluate(load_case(case_path), rule_sets)
+    if ergebnis.berechnung is None or ergebnis.hat_fehler:
+        fehler = "; ".join(b.meldung for b in ergebnis.befunde if b.schwere == "fehler")
+        raise RenderError(f"Der Fall hat Fehler; das Formular wird nicht ausgefüllt: {fehler}", datei=str(case_path))
+    art = "auszahlung" if available(ergebnis, "auszahlung") else "antrag"
+    return build_context(ergebnis.fall, ergebnis.regelwerk, ergebnis.berechnung, load_referenz(), art,
+                         befunde=ergebnis.befunde)

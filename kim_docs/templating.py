@@ -78,12 +78,16 @@ def _words_filter(value: Any) -> str:
     return betrag_in_worten(Decimal(str(value)))
 
 
-def make_jinja_env() -> Any:
-    """The sandboxed, autoescaping, strict environment every template and mapping uses."""
+def make_jinja_env(autoescape: bool = True) -> Any:
+    """The sandboxed, strict environment every template and form mapping uses.
+
+    DOCX templates autoescape (their output is XML); PDF form values are plain text, so
+    the form filler asks for `autoescape=False` and the filler escapes for PDF itself.
+    """
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=_xml_safe,
+    env = ImmutableSandboxedEnvironment(autoescape=autoescape, undefined=StrictUndefined, finalize=_xml_safe,
                                         keep_trailing_newline=True)
     env.filters.update(euro=_euro_filter, datum=_date_filter(False), datum_lang=_date_filter(True),
                        anteil=_anteil_filter, in_worten=_words_filter)
