@@ -179,6 +179,19 @@ def parse_case(data: Any, *, datei: str = "<Fall>", positions: Positions | None 
         raise _to_input_error(exc, datei, positions or {}) from None
 
 
+def case_problems(data: Any) -> tuple[Fall | None, list[tuple[str, str]]]:
+    """Validate plain data; return the case, or None and every problem as (feld, German message).
+
+    For callers that locate problems themselves (a spreadsheet maps `feld` to a cell).
+    """
+    if not isinstance(data, dict):
+        return None, [("", "Der Fall muss ein Objekt (Schlüssel: Wert) sein")]
+    try:
+        return Fall.model_validate(data), []
+    except ValidationError as exc:
+        return None, [(loc_to_path(err["loc"]), _error_message(err)) for err in exc.errors()]
+
+
 def load_case(path: str | Path) -> Fall:
     """Read and validate a case file (YAML or JSON)."""
     path = Path(path)
