@@ -264,9 +264,12 @@ def _producer(writer) -> str:
     # produced it; pypdf only rewrote the structure.
     from pypdf import __version__ as pypdf_version
 
-    info = writer.metadata or {}
-    base = str(info.get("/Producer", "")).strip()
-    return f"{base}; pypdf {pypdf_version}" if base else f"pypdf {pypdf_version}"
+    ours = f"pypdf {pypdf_version}"
+    base = str((writer.metadata or {}).get("/Producer", "")).strip()
+    if not base or base.startswith("pypdf"):
+        return ours
+    # finalize_pdf may run again on its own output: do not append twice
+    return base if base.endswith("; " + ours) else f"{base}; {ours}"
 
 
 def _pdf_date(when: dt.datetime) -> str:
