@@ -23,8 +23,14 @@ def _babel() -> Any:
 
 def euro(amount: Decimal | int | str) -> str:
     """Decimal('1234.5') → '1.234,50 €' (with a non-breaking space)."""
+    value = Decimal(amount).quantize(CENT, ROUND_HALF_UP)
+    return _euro(value if value else CENT * 0)  # -0.00 and 0.00 are one cache key: print 0,00
+
+
+@lru_cache(maxsize=65536)
+def _euro(amount: Decimal) -> str:
     numbers, _ = _babel()
-    return numbers.format_currency(Decimal(amount).quantize(CENT, ROUND_HALF_UP), "EUR", locale=LOCALE)
+    return numbers.format_currency(amount, "EUR", locale=LOCALE)
 
 
 def zahl(value: Decimal | int | str, stellen: int = 2) -> str:
