@@ -65,3 +65,14 @@ for _module in (click.core, click.decorators, click.exceptions, click.formatting
         _module._ = _  # type: ignore[attr-defined]
     if hasattr(_module, "ngettext"):
         _module.ngettext = _ngettext  # type: ignore[attr-defined]
+
+_DE["default"] = "Vorgabe"
+_DE["default: {default}"] = "Vorgabe: {default}"
+_original_init = click.core.Command.__init__
+
+
+def _init_with_german_metavar(self, *args, options_metavar: str | None = "[OPTIONEN]", **kwargs):  # type: ignore[no-untyped-def]
+    _original_init(self, *args, options_metavar=options_metavar, **kwargs)
+
+
+click.core.Command.__init__ = _init_with_german_metavar  # type: ignore[method-assign]
