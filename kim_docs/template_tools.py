@@ -859,10 +859,21 @@ def variable_catalogue(samples: Iterable[Sample] | None = None) -> list[Catalogu
     for sample in (_default_samples(str(SAMPLES)) if samples is None else samples):
         for kind in KINDS:
             if sample.has(kind):
-                for name, value in flatten(sample.context(kind)).items():
-                    if name not in examples or (_empty(examples[name]) and not _empty(value)):
-                        examples[name] = value
+                _collect(sample.context(kind), "", examples)
     return [CatalogueEntry(v.name, v.typ, v.bedeutung, examples.get(v.name)) for v in CATALOGUE]
+
+
+def _collect(value: Any, name: str, examples: dict[str, Any]) -> None:
+    """Like context.flatten, but every list item is looked at: the first non-empty value wins."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _collect(item, f"{name}.{key}" if name else key, examples)
+        return
+    if name not in examples or (_empty(examples[name]) and not _empty(value)):
+        examples[name] = value
+    if isinstance(value, list):
+        for item in value:
+            _collect(item, f"{name}[]", examples)
 
 
 def _empty(value: Any) -> bool:
