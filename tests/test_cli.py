@@ -104,3 +104,25 @@ def test_console_script_no_traceback_on_binary_file(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "Datei ist nicht UTF-8-kodiert (ungültiges Byte 0x89 an Position 0)" in proc.stderr
+
+
+BAD_FILES = {
+    "leer.yaml": (b"", "Datei ist leer"),
+    "liste.yaml": (b"- a\n", "Zeile 1: Die Datei muss Schlüssel mit Werten enthalten (ein Objekt), gefunden wurde eine Liste"),
+    "latin1.yaml": ("name: Städte\n".encode("latin-1"),
+                    "Datei ist nicht UTF-8-kodiert (ungültiges Byte 0xe4 an Position 8); bitte als UTF-8 speichern"),
+    "datum.yaml": (b"antrag: {datum: 2025-02-30}\n", "Zeile 1, Spalte 17: '2025-02-30' ist kein gültiges Datum"),
+    "syntax.json": (b'{"a": 1,,}', "Zeile 1, Spalte 9: JSON-Syntaxfehler: Wert erwartet"),
+}
+
+
+def test_bad_inputs_exact_message_exit_2(cli, tmp_path):
+    for name, (content, message) in BAD_FILES.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        for command in ("calc", "validate"):
+            result = cli(command, path)
+            assert result.exit_code == 2, (name, result.output)
+            prefix = "Fehler: " if command == "calc" else "✗ "
+            separator = ", " if message.startswith("Zeile") else ": "
+            assert result.stderr == f"{prefix}{path}{separator}{message}\n", (name, result.stderr)
