@@ -255,7 +255,7 @@ def _quote_findings(para: Paragraph, match: re.Match[str]) -> list[Finding]:
     tag = match.group()
     if not _has_quotes(tag):
         return []
-    found = "".join(sorted({ch for ch in tag if ch in _QUOTES}))
+    found = "".join(dict.fromkeys(ch for ch in tag if ch in _QUOTES))  # in order of appearance
     findings = [Finding("anfuehrungszeichen",
                         f"Typografische Anführungszeichen {found} im Platzhalter {tag}: Word hat sie beim Tippen "
                         "eingesetzt, Jinja versteht aber nur gerade Anführungszeichen (\" oder '). Beheben mit "
@@ -314,12 +314,15 @@ def _split_findings(para: Paragraph, match: re.Match[str]) -> list[Finding]:
     if len(nodes) < 2:
         return _revision_in_tag(para, match, nodes)
     first, last = nodes[0], nodes[-1]
+    revisions = _revision_in_tag(para, match, nodes)
+    if revisions:
+        return revisions
     if _chain(first, last) != _chain(last, first):
         return [Finding("geteilt", f"Platzhalter {match.group()} ist in Word auf verschiedene Elemente verteilt "
                                    "(z. B. Hyperlink, Feld oder Inhaltssteuerelement), die docxtpl nicht "
                                    "zusammenfügen kann: Platzhalter löschen und in einem Zug neu tippen "
                                    "(ohne Formatwechsel).", para.location(match.span()))]
-    findings = _revision_in_tag(para, match, nodes)
+    findings = []
     if any(_local(e) == "proofErr" for e in _between(first, last)):
         findings.append(Finding("rechtschreibung", f"Rechtschreibprüfung (w:proofErr) unterbricht den Platzhalter "
                                                    f"{match.group()}; docxtpl fügt ihn wieder zusammen. Sauberer: "
@@ -530,14 +533,16 @@ class _Analyser:
         full = prefix + "".join(a if a == "[]" else f".{a}" for a in attrs)
         if method and full in self.types:
             return full
-        return self._check(full, written, node.lineno, printed, loop)
+        alias = (prefix, base.name) if prefix != base.name else None
+        return self._check(full, written, node.lineno, printed, loop, alias)
 
-    def _check(self, full: str, written: str, lineno: int, printed: bool, loop: bool) -> str | None:
+    def _check(self, full: str, written: str, lineno: int, printed: bool, loop: bool,
+               alias: tuple[str, str] | None = None) -> str | None:
         where = self.para_of(lineno, written)
         shown = written if written == full else f"{written} (= {full})"
         typ = self.types.get(full)
         if typ is None and full not in self.groups:
-            self.findings.append(Finding("variable", self._unknown(full, shown), where))
+            self.findings.append(Finding("variable", self._unknown(full, shown, alias), where))
             return None
         if loop:
             self.usage.loops.add(full)
@@ -545,6 +550,7 @@ class _Analyser:
                 what = f"Typ {typ}" if typ else "eine Gruppe von Angaben"
                 self.findings.append(Finding("schleife", f"Schleife über „{shown}“, das ist keine Liste ({what}); "
                                                          "Schleifen gehen nur über Variablen vom Typ Liste.", where))
+                return None  # its loop variable is then unknown, not wrong a second time
             return full
         if printed:
             self.usage.printed.add(full)
@@ -554,7 +560,7 @@ class _Analyser:
                                                          f"Wert; gemeint ist z. B. {example}", where))
         return full
 
-    def _unknown(self, full: str, shown: str) -> str:
+    def _unknown(self, full: str, shown: str, alias: tuple[str, str] | None) -> str:
         message = f"unbekannte Variable „{shown}“: der Kontext stellt sie nicht bereit"
         lists = [n for n, t in self.types.items() if t == "Liste" and full.startswith(n + ".")]
         if lists:
@@ -562,7 +568,12 @@ class _Analyser:
             return (f"{message}; „{lists[0]}“ ist eine Liste, ihre Einträge gibt es nur in einer Schleife, z. B. "
                     f"{{%p for x in {lists[0]} %}} … {{{{ x.{item} }}}} … {{%p endfor %}}")
         close = difflib.get_close_matches(full, list(self.types), n=1, cutoff=0.75)
-        return message + (f"; meinten Sie „{close[0]}“?" if close else " (siehe kim-docs templates variables)")
+        if not close:
+            return message + " (siehe kim-docs templates variables)"
+        guess = close[0]
+        if alias and guess.startswith(alias[0] + "."):  # in the loop variable's spelling: s.nr, not stellen[].nr
+            guess = alias[1] + guess[len(alias[0]):]
+        return f"{message}; meinten Sie „{guess}“?"
 
 
 def _chain_of(node: Any) -> tuple[Any, list[str], list[Any]] | None:
@@ -1055,6 +1066,8 @@ def diff_texts(old: list[tuple[str, str]], new: list[tuple[str, str]]) -> list[C
 
 def _pair(old: list[tuple[str, str]], new: list[tuple[str, str]]) -> list[Change]:
     """Match changed paragraphs in order by similarity; the rest are new or removed."""
+    if len(old) == len(new):  # as many paragraphs before as after: each was reworded in place
+        return [Change("geaendert", o, a, b, word_ops(a, b)) for (_, a), (o, b) in zip(old, new)]
     changes, j = [], 0
     for ort, text in old:
         ratios = [difflib.SequenceMatcher(None, text.split(), t.split()).ratio() for _, t in new[j:]]
