@@ -626,6 +626,15 @@ def _die_with_parent() -> None:
 
 def _work(auftraege: list[_Auftrag]) -> list[_Erledigt]:
     """Render (and convert) a chunk of cases; a failing case never fails the others."""
+    try:
+        return _work_chunk(auftraege)
+    except SystemExit:
+        # SIGTERM from the main process; the unwinding has killed LibreOffice and removed
+        # the work files. Exit now: the pool would otherwise keep this worker waiting.
+        os._exit(143)
+
+
+def _work_chunk(auftraege: list[_Auftrag]) -> list[_Erledigt]:
     chunk_dir = Path(tempfile.mkdtemp(dir=_WORKER["root"], prefix="chunk-"))
     try:
         done = [_Erledigt(a.fall_id) for a in auftraege]
