@@ -152,8 +152,10 @@ def preview(ctx: click.Context, docx: Path, cases: tuple[str, ...], out_dir: Pat
         skipped = any(h.startswith("übersprungen") for h in r.hinweise)
         broken = not skipped and (r.docx is None or r.pdf is None)
         failed |= broken
-        mark = "–" if skipped else "✗" if broken else "✓"
-        click.echo(f"{mark} {r.fall}{' (Entwurf)' if r.entwurf else ''}: "
+        if skipped:
+            click.echo(f"– {r.fall}: {r.hinweise[0]}")
+            continue
+        click.echo(f"{'✗' if broken else '✓'} {r.fall}{' (Entwurf)' if r.entwurf else ''}: "
                    f"{', '.join(p.name for p in made[:2])}{f' + {len(r.pngs)} PNG' if r.pngs else ''}")
         for hinweis in r.hinweise:
             click.echo(f"    {hinweis}")
@@ -195,12 +197,10 @@ def diff(ctx: click.Context, alt: str, neu: str, rules: bool, html_out: Path | N
         labels = tuple(f"{p} (Version {read_docx(Path(p)).version() or '–'})" for p in (alt, neu))
         changes = diff_templates(Path(alt), Path(neu))
     click.echo(f"--- alt: {labels[0]}\n+++ neu: {labels[1]}")
+    signs = {"geaendert": ("~", "geändert"), "neu": ("+", "neu"), "entfernt": ("-", "entfernt")}
     for c in changes:
-        if c.art == "geaendert":
-            click.echo(f"~ {c.ort}:\n    {inline(c.ops)}")
-        else:
-            click.echo(f"{'+' if c.art == 'neu' else '-'} {c.ort} ({'neu' if c.art == 'neu' else 'entfernt'}):\n"
-                       f"    {c.neu or c.alt}")
+        sign, word = signs[c.art]
+        click.echo(f"{sign} {c.ort} ({word}):\n    {inline(c.ops) if c.ops else c.neu or c.alt}")
     counts = {a: sum(1 for c in changes if c.art == a) for a in ("geaendert", "neu", "entfernt")}
     click.echo(f"{counts['geaendert']} geändert, {counts['neu']} neu, {counts['entfernt']} entfernt."
                if changes else "Keine Änderungen am Wortlaut.")

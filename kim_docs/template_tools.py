@@ -662,20 +662,20 @@ def _locator(doc: Docx, part: str, lines: list[str]) -> Any:
 
 _CLAUSES = (
     ("Auflagen a)–e)", ("auflagen",), ("auflagen[].buchstabe", "auflagen[].text"),
-     "die Schleife {%p for a in auflagen %} … {{ a.buchstabe }}) {{ a.text }} … {%p endfor %}"),
-    ("ANBest-G-Satz", (), ("klauseln.anbest",), "{{ klauseln.anbest }}"),
-    ("Rechtsbehelfsbelehrung", (), ("klauseln.rechtsbehelf",), "{{ klauseln.rechtsbehelf }}"),
+     "die Schleife {%p for a in auflagen %} … {{ a.buchstabe }}) {{ a.text }} … {%p endfor %}", "Nr. 6 der Richtlinie"),
+    ("ANBest-G-Satz", (), ("klauseln.anbest",), "{{ klauseln.anbest }}", "Nr. 7.3 der Richtlinie"),
+    ("Rechtsbehelfsbelehrung", (), ("klauseln.rechtsbehelf",), "{{ klauseln.rechtsbehelf }}",
+     "sonst gilt die Klagefrist von einem Jahr, § 58 VwGO"),
 )
 
 
 def _static_clause_findings(doc: Docx, usage: _Usage) -> list[Finding]:
     findings = []
-    for label, loops, printed, block in _CLAUSES:
+    for label, loops, printed, block, why in _CLAUSES:
         if set(loops) <= usage.loops and set(printed) <= usage.printed:
             continue
-        findings.append(Finding("pflichtklausel", f"{label} fehlen oder sind verändert: der Bescheid muss {block} "
-                                                  "enthalten (Nr. 6, Nr. 7.3 der Richtlinie, Rechtsbehelfsbelehrung)",
-                                _anchor(doc, label)))
+        findings.append(Finding("pflichtklausel", f"Pflichtklausel {label} fehlt oder ist verändert: der Bescheid "
+                                                  f"muss {block} enthalten ({why})", _anchor(doc, label)))
     return findings
 
 
@@ -1083,8 +1083,9 @@ def _pair(old: list[tuple[str, str]], new: list[tuple[str, str]]) -> list[Change
 
 
 def template_texts(path: Path) -> list[tuple[str, str]]:
-    """(location, text) of every non-empty paragraph and table cell, headers first."""
-    return [(p.location(), p.text) for p in read_docx(path).paragraphs if p.text.strip()]
+    """('Nr. 12, Tabellenzelle', text) of every non-empty paragraph and table cell, headers first."""
+    paragraphs = [p for p in read_docx(path).paragraphs if p.text.strip()]
+    return [(f"Nr. {n}, {p.location().split(' „')[0]}", p.text) for n, p in enumerate(paragraphs, 1)]
 
 
 def diff_templates(old: Path, new: Path) -> list[Change]:

@@ -169,7 +169,8 @@ def test_deleted_auflage_d(tmp_path):
     found = errors(path)
     anchor = "bei Absatz „{{ klauseln.auflagen_einleitung }}“"
     assert [(a, o) for a, o, _ in found] == [("pflichtklausel", anchor), ("pflichtklausel", anchor)]
-    assert found[0][2].startswith("Auflagen a)–e) fehlen oder sind verändert: der Bescheid muss die Schleife "
+    assert found[0][2].startswith("Pflichtklausel Auflagen a)–e) fehlt oder ist verändert: der Bescheid muss die "
+                                  "Schleife "
                                   "{%p for a in auflagen %}")
     assert found[1][2].startswith("Beim Probe-Ausfüllen (Beispielfälle kreis-musterland-2025.yaml, ")
     assert "Pflichtklauseln fehlen im Bescheid: Auflage d);" in found[1][2]
@@ -187,7 +188,7 @@ def test_rechtsbehelf_removed(tmp_path):
     path = edited(tmp_path, "bescheid.docx", replace("{{ klauseln.rechtsbehelf }}", "Klage ist möglich."))
     found = errors(path)
     assert found[0][:2] == ("pflichtklausel", "bei Absatz „Rechtsbehelfsbelehrung“")
-    assert found[0][2].startswith("Rechtsbehelfsbelehrung fehlen oder sind verändert")
+    assert found[0][2].startswith("Pflichtklausel Rechtsbehelfsbelehrung fehlt oder ist verändert")
     assert "Rechtsbehelfsbelehrung" in found[1][2]
 
 
@@ -277,7 +278,7 @@ def test_diff_of_two_template_versions_gives_the_changed_words(tmp_path):
     html_file = tmp_path / "vergleich.html"
     result = run("templates", "diff", SHIPPED_TEMPLATES / "bescheid.docx", new, "--html", html_file)
     assert result.exit_code == 0
-    assert "~ Absatz „Auf Ihren Antrag vom" in result.output
+    assert "~ Nr. 24, Absatz (geändert):\n    Auf Ihren Antrag vom" in result.output
     assert "[-bewillige-]{+gewähre+}" in result.output
     assert "2 geändert, 0 neu, 0 entfernt." in result.output
     page = html_file.read_text(encoding="utf-8")
@@ -300,7 +301,7 @@ def test_diff_rule_sets(tmp_path):
         ("auflagen.liste d)", [("ersetzt", "landesweiten", "bundesweiten")])]
     result = run("templates", "diff", "--rules", "kim-nrw-2024", other)
     assert result.exit_code == 0
-    assert "~ auflagen.liste d):" in result.output and "[-landesweiten-]{+bundesweiten+}" in result.output
+    assert "~ auflagen.liste d) (geändert):" in result.output and "[-landesweiten-]{+bundesweiten+}" in result.output
     assert run("templates", "diff", "--rules", "kim-nrw-2024", "gibt-es-nicht").exit_code == 2
 
 
@@ -340,7 +341,8 @@ def test_preview_makes_docx_pdf_and_pngs(tmp_path):
     assert pngs and all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
     assert f"✓ kreis-musterland-2025.yaml: {stem}.docx, {stem}.pdf + {len(pngs)} PNG" in result.output
     # the sample with Fehler has no Bescheid data: skipped, not failed
-    assert "– stadt-fehlerhaft-2025.yaml (Entwurf): " in result.output
+    assert ("– stadt-fehlerhaft-2025.yaml: übersprungen: der Fall enthält die Angaben für Zuwendungsbescheid "
+            "(Anlage 2) nicht") in result.output
 
 
 @needs_soffice
