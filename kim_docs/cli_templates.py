@@ -80,7 +80,8 @@ def lint(ctx: click.Context, dateien: tuple[Path, ...], templates_dir: Path | No
             count = straighten(path)
             if count:
                 click.echo(f"{path}: {count} Anführungszeichen in Platzhaltern begradigt.", err=True)
-    reports = [lint_one(path, dokument) for path in paths]
+    samples, _ = _samples(ctx, ())  # with the rule sets of --rules-dir, as render would use them
+    reports = [lint_one(path, dokument, samples) for path in paths]
     failed = [r for r in reports if not r.ok or (strikt and r.findings)]
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))

@@ -228,7 +228,45 @@ def _tag_findings(doc: Docx) -> list[Finding]:
             findings += _split_findings(para, match)
             if not _has_quotes(match.group()):
                 findings += _syntax_of_tag(para, match, match.group())
+    return findings + _block_findings(doc)
+
+
+_BLOCKS = {"for": "endfor", "if": "endif"}
+
+
+def _block_findings(doc: Docx) -> list[Finding]:
+    """Every {% for %} / {% if %} closed in order, part by part; named where it opens or strays."""
+    findings: list[Finding] = []
+    for part in doc.roots:
+        stack: list[tuple[str, Paragraph, re.Match[str]]] = []
+        for para in (p for p in doc.paragraphs if p.part == part):
+            for match in para.tags():
+                word = _block_word(match.group())
+                if word in _BLOCKS:
+                    stack.append((word, para, match))
+                elif word in _BLOCKS.values():
+                    if stack and _BLOCKS[stack[-1][0]] == word:
+                        stack.pop()
+                    else:
+                        expected = f"; erwartet war {{% {_BLOCKS[stack[-1][0]]} %}}" if stack else ""
+                        findings.append(Finding("syntax", f"{match.group()} ohne passendes "
+                                                          f"{{% {word[3:]} … %}}{expected}",
+                                                para.location(match.span())))
+        findings += [Finding("syntax", f"{m.group()} wird nicht geschlossen: es fehlt {{%{_prefix(m.group())} "
+                                       f"{_BLOCKS[w]} %}}", para.location(m.span())) for w, para, m in stack]
     return findings
+
+
+def _block_word(tag: str) -> str:
+    if not tag.startswith("{%"):
+        return ""
+    words = re.sub(r"^(p|tr|tc|r)\s", "", tag[2:-2].strip("-")).split()
+    return words[0] if words else ""
+
+
+def _prefix(tag: str) -> str:
+    match = re.match(r"\{%-?(p|tr|tc|r)\s", tag)
+    return match.group(1) if match else ""
 
 
 def _unclosed(para: Paragraph) -> list[Finding]:

@@ -139,6 +139,14 @@ def test_syntax_error_named_with_paragraph(tmp_path):
     assert "nicht geschlossen" in found[0][2]
 
 
+def test_unclosed_loop_named_where_it_opens(tmp_path):
+    path = edited(tmp_path, "bescheid.docx", replace(
+        "<w:p><w:r><w:t>{%p endfor %}</w:t></w:r></w:p><w:p><w:r><w:t>{%p if bescheid.teilablehnung %}",
+        "<w:p><w:r><w:t>{%p if bescheid.teilablehnung %}"))
+    assert errors(path) == [("syntax", "Absatz „{%p for a in auflagen %}“",
+                             "{%p for a in auflagen %} wird nicht geschlossen: es fehlt {%p endfor %}")]
+
+
 def test_unknown_variable(tmp_path):
     path = edited(tmp_path, "antrag.docx", replace("{{ integrationszentrum.name }}", "{{ integrationszentrum.leitung }}"))
     assert errors(path) == [("variable", "Absatz „{{ integrationszentrum.leitung }}“",
