@@ -15,7 +15,7 @@ _MARK = {"erstellt": "✓", "unverändert": "=", "fehlerhaft": "✗", "fehlgesch
          "nicht erstellt": "–"}
 
 
-@click.group(name="batch")
+@click.group(name="batch", options_metavar="[OPTIONEN]", subcommand_metavar="BEFEHL [ARGUMENTE]...")
 def batch() -> None:
     """Stapel: die Dokumente vieler Fälle auf einmal (z. B. alle Bescheide eines Jahres).
 

@@ -317,6 +317,32 @@ def test_same_recipient_twice_fails_the_second(tmp_path, cli):
     assert "gehört schon zu Fall T-01" in failed[0]["meldung"]
 
 
+def test_failing_conversion_fails_only_its_case(tmp_path, cli, monkeypatch):
+    """LibreOffice fails on one document: the chunk is redone case by case, the others
+    get their PDFs. (The workers are forked, so they inherit the patched converter.)"""
+    from kim_docs.errors import ConversionError
+    from kim_docs.pdf import LibreOfficeConverter
+
+    original = LibreOfficeConverter.convert
+
+    def convert(self, docx_paths, out_dir):
+        if any("Kreis-Test-02" in Path(p).name for p in docx_paths):
+            raise ConversionError("LibreOffice ist mit Code 81 abgebrochen (Test)")
+        return original(self, docx_paths, out_dir)
+
+    monkeypatch.setattr(LibreOfficeConverter, "convert", convert)
+    book = workbook(tmp_path / "kim.xlsx", n=3, bad=False)
+    out = tmp_path / "out"
+    result = cli("batch", "run", book, "-o", out, "--jobs", "1", "--chunk", "3")
+    assert result.exit_code == 1
+    status = {f["fall"]: (f["status"], f["meldung"]) for f in bericht(out)["faelle"]}
+    assert status["T-02"] == ("fehlgeschlagen", "LibreOffice ist mit Code 81 abgebrochen (Test)")
+    assert status["T-01"][0] == status["T-03"][0] == "erstellt"
+    assert documents(out, ".pdf") == ["2025_Kreis-Test-01_Zuwendungsbescheid.pdf",
+                                      "2025_Kreis-Test-03_Zuwendungsbescheid.pdf"]
+    assert "Kreis-Test-02" not in " ".join(documents(out))
+
+
 # ---------------------------------------------------------------- other inputs, template
 
 def test_folder_of_case_files(tmp_path, cli):
