@@ -420,7 +420,8 @@ def _revision_findings(doc: Docx) -> list[Finding]:
         what = [f"eingefügt „{_shorten(inserted, width=50)}“" if inserted else "",
                 f"gelöscht „{_shorten(deleted, width=50)}“" if deleted else "",
                 "Formatierung geändert" if kinds & set(_FORMAT_REVISIONS) else ""]
-        findings.append(Finding("aenderung", f"Nachverfolgte Änderung nicht angenommen ({', '.join(w for w in what if w) or 'Absatzmarke'}): "
+        details = ", ".join(w for w in what if w) or "Absatzmarke"
+        findings.append(Finding("aenderung", f"Nachverfolgte Änderung nicht angenommen ({details}): "
                                              "in Word Überprüfen › Annehmen/Ablehnen, in LibreOffice Bearbeiten › "
                                              "Änderungen verfolgen › Verwalten.", para.location()))
     return findings + _tracking_on(doc)

@@ -61,6 +61,9 @@ def replace(old: str, new: str) -> Callable[[str], str]:
     return lambda xml: xml.replace(old, new, 1)
 
 
+LEITUNG = replace("{{ integrationszentrum.name }}", "{{ integrationszentrum.leitung }}")
+
+
 def errors(path: Path) -> list[tuple[str, str, str]]:
     return [(f.art, f.ort, f.meldung) for f in lint(path).fehler]
 
@@ -76,7 +79,7 @@ def test_shipped_templates_lint_clean():
 
 
 def test_lint_honours_templates_dir(tmp_path):
-    own = edited(tmp_path, "antrag.docx", replace("{{ integrationszentrum.name }}", "{{ integrationszentrum.leitung }}"))
+    own = edited(tmp_path, "antrag.docx", LEITUNG)
     result = run("templates", "lint", "--templates-dir", own.parent)
     assert result.exit_code == 1
     assert f"✗ {own} (Version 1.0, antrag)" in result.output
@@ -148,7 +151,7 @@ def test_unclosed_loop_named_where_it_opens(tmp_path):
 
 
 def test_unknown_variable(tmp_path):
-    path = edited(tmp_path, "antrag.docx", replace("{{ integrationszentrum.name }}", "{{ integrationszentrum.leitung }}"))
+    path = edited(tmp_path, "antrag.docx", LEITUNG)
     assert errors(path) == [("variable", "Absatz „{{ integrationszentrum.leitung }}“",
                              "unbekannte Variable „integrationszentrum.leitung“: der Kontext stellt sie nicht "
                              "bereit; meinten Sie „integrationszentrum.name“?")]
@@ -171,8 +174,8 @@ def test_unknown_loop_attribute_and_loop_over_text(tmp_path):
 
 
 def test_deleted_auflage_d(tmp_path):
-    explicit = "".join(f"<w:p><w:r><w:t>{{{{ auflagen[{i}].buchstabe }}}}) {{{{ auflagen[{i}].text }}}}</w:t></w:r></w:p>"
-                       for i in (0, 1, 2, 4))
+    explicit = "".join(f"<w:p><w:r><w:t>{{{{ auflagen[{i}].buchstabe }}}}) {{{{ auflagen[{i}].text }}}}"
+                       "</w:t></w:r></w:p>" for i in (0, 1, 2, 4))
     path = edited(tmp_path, "bescheid.docx", lambda xml: AUFLAGEN_LOOP.sub(explicit, xml, count=1))
     found = errors(path)
     anchor = "bei Absatz „{{ klauseln.auflagen_einleitung }}“"
@@ -316,7 +319,8 @@ def test_diff_rule_sets(tmp_path):
 # --- user template folder: render and manifest --------------------------------------------------
 
 def test_override_template_used_by_render_and_recorded(tmp_path, monkeypatch):
-    own = edited(tmp_path, "bescheid.docx", replace("Sehr geehrte Damen und Herren,", "Guten Tag aus der Eigenvorlage,"))
+    own = edited(tmp_path, "bescheid.docx",
+                 replace("Sehr geehrte Damen und Herren,", "Guten Tag aus der Eigenvorlage,"))
     digest = hashlib.sha256(own.read_bytes()).hexdigest()
     case = SAMPLES / "kreis-soest-vakanz-2025.yaml"
     for how in ("option", "env"):
@@ -356,7 +360,8 @@ def test_preview_makes_docx_pdf_and_pngs(tmp_path):
 @needs_soffice
 def test_preview_draft_for_sample_with_fehler(tmp_path):
     out = tmp_path / "vorschau"
-    result = run("templates", "preview", SHIPPED_TEMPLATES / "antrag.docx", "--case", "stadt-fehlerhaft-2025", "-o", out)
+    result = run("templates", "preview", SHIPPED_TEMPLATES / "antrag.docx", "--case", "stadt-fehlerhaft-2025",
+                 "-o", out)
     assert result.exit_code == 0, result.output
     text = "\n".join(docx_paragraphs((out / "stadt-fehlerhaft-2025_antrag.docx").read_bytes()))
     assert "ENTWURF – nicht zur Versendung" in text
