@@ -38,6 +38,7 @@ demo: setup
 	@echo "Alle Dokumente der gültigen Beispielfälle (DOCX und PDF/A) liegen in $(OUT)/ (manifest.json dort)."
 
 test: setup
+	$(VENV)/bin/kim-docs templates lint
 	$(PY) -m pytest
 
 bench: setup

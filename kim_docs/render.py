@@ -178,21 +178,36 @@ def available(ergebnis: Ergebnis, art: str) -> bool:
     return not missing_data(ergebnis.fall, art)
 
 
-def convert(dokumente: list[Dokument], out_dir: Path, converter: Any = None,
-            on_progress: Callable[[int], None] | None = None) -> None:
-    """DOCX → PDF/A for all documents in one go; each Bescheid PDF is guarded as well."""
-    from .pdf import docx_to_pdf, pdf_text
+def convert(dokumente: list[Dokument], out_dir: Path, converter: Any = None, jobs: int | None = None) -> None:
+    """DOCX → PDF/A for all documents; each Bescheid PDF is guarded as well.
+
+    The documents are split into `jobs` groups (default: one per core) converted side by
+    side, each by its own LibreOffice process: conversion and text extraction run in
+    subprocesses, so the cores are used although this is one Python process.
+    """
+    from concurrent.futures import ThreadPoolExecutor
 
     if not dokumente:
         return
+    jobs = max(1, min(jobs or os.cpu_count() or 1, (len(dokumente) + 4) // 5))
+    groups = [dokumente[i::jobs] for i in range(jobs)]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for future in [pool.submit(_convert_group, group, out_dir, converter) for group in groups]:
+            future.result()
+
+
+def _convert_group(dokumente: list[Dokument], out_dir: Path, converter: Any) -> None:
+    from .pdf import docx_to_pdf, pdf_text
+
     pdfs = docx_to_pdf([d.docx for d in dokumente], out_dir, [d.metadata for d in dokumente], converter=converter)
     for dokument, pdf in zip(dokumente, pdfs):
         dokument.pdf = pdf
-        if dokument.art == "bescheid":
+    for dokument in dokumente:
+        if dokument.art == "bescheid" and dokument.pdf is not None:
             try:
-                check_clauses(pdf_text(pdf), dokument.context, f"PDF {pdf.name}")
+                check_clauses(pdf_text(dokument.pdf), dokument.context, f"PDF {dokument.pdf.name}")
             except RenderError:
-                pdf.unlink(missing_ok=True)
+                dokument.pdf.unlink(missing_ok=True)
                 dokument.docx.unlink(missing_ok=True)
                 raise
 
