@@ -26,12 +26,14 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.option("--format", "fmt", default="docx,pdf", show_default=True, metavar="FORMATE",
               help="docx, pdf oder beides, durch Komma getrennt.")
 @click.option("--draft", is_flag=True, help="Auch Fälle mit Fehlern als ENTWURF erstellen (mit Befunden am Ende).")
+@click.option("--embed-data", is_flag=True,
+              help="Falldaten und Berechnung als fall.json in jedes PDF einbetten (PDF/A-3b).")
 @click.option("--templates-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), metavar="ORDNER",
               help="Eigene Vorlagen, die die mitgelieferten gleichen Namens ersetzen "
                    "(auch Umgebungsvariable KIM_DOCS_TEMPLATES_DIR).")
 @click.pass_context
 def render(ctx: click.Context, dokument: str, faelle: tuple[Path, ...], out_dir: Path, fmt: str, draft: bool,
-           templates_dir: Path | None) -> None:
+           embed_data: bool, templates_dir: Path | None) -> None:
     """Erstellt Dokumente eines oder mehrerer Fälle als DOCX und PDF/A.
 
     DOKUMENT ist antrag, bescheid, auszahlung, verwendungsnachweis oder alle (alle
@@ -53,7 +55,7 @@ def render(ctx: click.Context, dokument: str, faelle: tuple[Path, ...], out_dir:
     except click.BadParameter as exc:
         exc.param_hint = "'--format'"
         raise
-    options = RenderOptions(formats=formats, draft=draft, templates_dir=templates_dir)
+    options = RenderOptions(formats=formats, draft=draft, templates_dir=templates_dir, embed_data=embed_data)
     rule_sets = load_rule_sets(tuple(ctx.obj.get("rules_dirs", ())))
     out_dir.mkdir(parents=True, exist_ok=True)
     made: list[tuple[Any, Any, str]] = []  # (Dokument, Ergebnis, case label)

@@ -202,9 +202,14 @@ def finalize_pdf(
     language: str = "de-DE",
     date: dt.date | dt.datetime,
     creator: str = "kim-docs",
+    attachments: Sequence[tuple[str, bytes, str]] = (),
 ) -> Path:
     """Sets Info and XMP metadata (consistent, PDF/A-2b), ``/Lang``, fixed dates and
     content-derived IDs; rewrites ``pdf_path`` atomically. Returns the path.
+
+    ``attachments`` (name, data, MIME type) are embedded as associated files with
+    ``/AFRelationship /Data``; the document then declares PDF/A-3b, the part of PDF/A
+    that allows embedded files of any kind.
 
     A ``date`` without time means midnight, a naive datetime local time, both in
     Europe/Berlin. Same input PDF content + same arguments → same bytes.
@@ -226,6 +231,10 @@ def finalize_pdf(
     writer.pdf_header = reader.pdf_header
     producer = _producer(writer)
     meta = _Meta(title, subject, author, list(keywords), language, when, creator, producer)
+    if attachments:
+        meta.part = 3
+        for name, data, mime in attachments:
+            _embed(writer, name, data, mime, when)
     _set_info(writer, meta)
     _set_xmp(writer, meta)
     writer.root_object[_name("/Lang")] = TextStringObject(language)
@@ -240,6 +249,25 @@ class _Meta:
         self.title, self.subject, self.author = title, subject, author
         self.keywords, self.language, self.when = keywords, language, when
         self.creator, self.producer = creator, producer
+        self.part = 2
+
+
+def _embed(writer, name: str, data: bytes, mime: str, when: dt.datetime) -> None:
+    """An associated file (PDF/A-3: /AF in the catalog, /AFRelationship, MIME, dates)."""
+    from pypdf.generic import ArrayObject, NameObject, TextStringObject
+
+    embedded = writer.add_attachment(name, data)
+    embedded.subtype = NameObject("/" + mime)
+    embedded.associated_file_relationship = NameObject("/Data")
+    embedded.modification_date = when
+    embedded.creation_date = when
+    embedded.description = TextStringObject("Falldaten (kim-docs)")
+    embedded.pdf_object[NameObject("/UF")] = TextStringObject(name)
+    af = writer.root_object.get("/AF")
+    if af is None:
+        af = ArrayObject()
+        writer.root_object[NameObject("/AF")] = af
+    af.append(embedded.pdf_object.indirect_reference)
 
 
 def _aware(value: dt.date | dt.datetime) -> dt.datetime:
@@ -330,7 +358,7 @@ def _xmp_packet(m: _Meta) -> str:
     xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
     xmlns:xmp="http://ns.adobe.com/xap/1.0/"
     xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">
-   <pdfaid:part>2</pdfaid:part>
+   <pdfaid:part>{m.part}</pdfaid:part>
    <pdfaid:conformance>B</pdfaid:conformance>
    <dc:format>application/pdf</dc:format>
    <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{e(m.title)}</rdf:li></rdf:Alt></dc:title>

@@ -33,6 +33,7 @@ class RenderOptions:
     formats: tuple[str, ...] = ("docx", "pdf")
     draft: bool = False
     templates_dir: Path | None = None
+    embed_data: bool = False  # fall.json as associated file in the PDF (PDF/A-3b)
 
 
 @dataclass
@@ -157,20 +158,34 @@ def _render_one(ergebnis: Ergebnis, art: str, out_dir: Path, options: RenderOpti
     path = out_dir / file_name(ergebnis, art)
     write_atomic(path, data)
     return Dokument(art=art, fall=fall_datei, docx=path, vorlage=vorlage, vorlage_sha256=template.sha256,
-                    metadata=pdf_metadata(ergebnis, art, context), context=context)
+                    metadata=pdf_metadata(ergebnis, art, context, embed=options.embed_data), context=context)
 
 
-def pdf_metadata(ergebnis: Ergebnis, art: str, context: dict[str, Any]) -> dict[str, Any]:
-    """Title, subject, author, keywords and date of a document's PDF."""
+def pdf_metadata(ergebnis: Ergebnis, art: str, context: dict[str, Any], embed: bool = False) -> dict[str, Any]:
+    """Title, subject, author, keywords and date of a document's PDF (and fall.json if `embed`)."""
     fall = ergebnis.fall
     aktenzeichen = context["bescheid"]["aktenzeichen"]
     author = context["behoerde"]["name"] if art == "bescheid" else fall.antragsteller.name
     keywords = ["Kommunales Integrationsmanagement", "KIM", str(fall.bewilligungszeitraum.beginn.year)]
     if aktenzeichen:
         keywords.insert(0, aktenzeichen)
-    return {"title": f"{DOKUMENTE[art]} – {fall.antragsteller.name} {fall.bewilligungszeitraum.beginn.year}",
-            "subject": f"{DOKUMENTE[art]} nach der {ergebnis.regelwerk.kurztitel}",
-            "author": author, "keywords": ", ".join(keywords), "date": document_date(fall, art)}
+    metadata = {"title": f"{DOKUMENTE[art]} – {fall.antragsteller.name} {fall.bewilligungszeitraum.beginn.year}",
+                "subject": f"{DOKUMENTE[art]} nach der {ergebnis.regelwerk.kurztitel}",
+                "author": author, "keywords": ", ".join(keywords), "date": document_date(fall, art)}
+    if embed:
+        metadata["attachments"] = [("fall.json", embedded_case_json(ergebnis, art), "application/json")]
+    return metadata
+
+
+def embedded_case_json(ergebnis: Ergebnis, art: str) -> bytes:
+    """The case and its figures for a receiving system: {"dokument", "fall", "berechnung"}."""
+    import json
+
+    from .report import calc_json
+
+    data = {"dokument": art, "fall": ergebnis.fall.model_dump(mode="json", exclude_none=True),
+            "berechnung": calc_json(ergebnis)}
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def available(ergebnis: Ergebnis, art: str) -> bool:

@@ -321,3 +321,22 @@ def test_pdf_deterministic(pdfs, tmp_path):
     name = "2025_Kreis-Musterland_Zuwendungsbescheid.pdf"
     assert (tmp_path / name).read_bytes() == (pdfs / name).read_bytes()
     assert not list(tmp_path.glob("*.docx"))  # pdf only
+
+
+@needs_soffice
+def test_embed_data_pdf_a3_associated_file(tmp_path):
+    from pypdf import PdfReader
+
+    result = CliRunner().invoke(main, ["render", "bescheid", str(SAMPLES / "kreis-musterland-2025.yaml"), "-o",
+                                       str(tmp_path), "--format", "pdf", "--embed-data"])
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(tmp_path / "2025_Kreis-Musterland_Zuwendungsbescheid.pdf")
+    data = json.loads(reader.attachments["fall.json"][0])
+    assert data["berechnung"]["betraege"]["gesamt"] == "357500.00"
+    assert data["fall"]["bescheid"]["aktenzeichen"] == "36.07.01-KIM-2025/017"
+    root = reader.trailer["/Root"]
+    filespec = root["/AF"][0].get_object()
+    assert filespec["/AFRelationship"] == "/Data" and filespec["/UF"] == "fall.json"
+    assert filespec["/EF"]["/F"].get_object()["/Subtype"] == "/application/json"
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert "<pdfaid:part>3</pdfaid:part>" in xmp and "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
