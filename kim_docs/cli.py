@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from . import _click_de  # noqa: F401  (German texts for click's own messages)
+from ._cli_common import ErrorHandlingGroup, fail
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -24,27 +25,7 @@ def _rule_sets(ctx: click.Context) -> Any:
     return load_rule_sets(tuple(ctx.obj.get("rules_dirs", ())))
 
 
-def fail(message: str, code: int = 2) -> None:
-    click.echo(f"Fehler: {message}", err=True)
-    sys.exit(code)
-
-
-class _Group(click.Group):
-    """Turns every error of the library into a German message and an exit code, never a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        from .errors import KimDocsError
-
-        try:
-            return super().invoke(ctx)
-        except KimDocsError as exc:
-            fail(str(exc), exc.exit_code)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
-            raise
-        except KeyboardInterrupt:
-            fail("abgebrochen", 130)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
-            fail(f"interner Fehler ({type(exc).__name__}: {exc}); bitte melden", 2)
+_Group = ErrorHandlingGroup
 
 
 @click.group(name="kim-docs", cls=_Group, context_settings=CONTEXT, options_metavar="[OPTIONEN]",

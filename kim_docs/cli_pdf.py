@@ -14,6 +14,8 @@ from typing import Any
 
 import click
 
+from ._cli_common import ErrorHandlingGroup
+
 try:  # German texts for click's own messages, where the main CLI provides them
     from . import _click_de  # noqa: F401
 except ImportError:  # pragma: no cover
@@ -23,30 +25,13 @@ PASSWORD_ENV = "KIM_DOCS_CERT_PASSWORD"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"Fehler: {message}", err=True)
-    sys.exit(code)
-
-
-class _PdfGroup(click.Group):
-    """Library errors become `Fehler: …` on stderr and the error's exit code."""
+class _PdfGroup(ErrorHandlingGroup):
+    """pyHanko logs expected validation failures with tracebacks; users get our report."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from .errors import KimDocsError
-
-        # pyHanko logs expected validation failures with tracebacks; users get our report
         for name in ("pyhanko", "pyhanko_certvalidator"):
             logging.getLogger(name).addHandler(logging.NullHandler())
-        try:
-            return super().invoke(ctx)
-        except KimDocsError as exc:
-            _fail(str(exc), exc.exit_code)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
-            raise
-        except KeyboardInterrupt:
-            _fail("abgebrochen", 130)
-        except Exception as exc:  # noqa: BLE001 - no traceback for users
-            _fail(f"interner Fehler ({type(exc).__name__}: {exc}); bitte melden", 2)
+        return super().invoke(ctx)
 
 
 class _Rect(click.ParamType):

@@ -6,18 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from . import formatting as fmt
+from .context import POSTEN_NAMEN as _POSTEN_NAMEN
 from .evaluate import Ergebnis
 from .model import POSTEN
 from .rules import RuleSet
 
-POSTEN_NAMEN = {
-    "personal_koordination": "Personalausgaben Koordination",
-    "personal_verwaltungsassistenz": "Personalausgaben Verwaltungsassistenz",
-    "sachausgaben": "Sachausgaben",
-    "veranstaltungen": "Begleitmaßnahmen: Veranstaltungen",
-    "massnahmen": "Begleitmaßnahmen: Maßnahmen",
-    "gesamt": "Gesamt",
-}
+POSTEN_NAMEN = {**_POSTEN_NAMEN, "gesamt": "Gesamt"}
 
 
 def money(value: Decimal) -> str:

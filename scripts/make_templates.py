@@ -258,6 +258,17 @@ def draft_findings(doc) -> None:
     tag(doc, "{%p endif %}")
 
 
+def municipal_letterhead(doc) -> None:
+    """Sender (the municipality) and addressee (the Bewilligungsbehörde) of a municipal form."""
+    para(doc, "{{ antragsteller.name }}", bold=True, space_after=0)
+    para(doc, "{{ antragsteller.anschrift.strasse }}", space_after=0)
+    para(doc, "{{ antragsteller.anschrift.plz }} {{ antragsteller.anschrift.ort }}")
+    para(doc, "")
+    for line in ("An die", "{{ behoerde.name }}", "{{ behoerde.dezernat }}", "{{ behoerde.strasse }}"):
+        para(doc, line, space_after=0)
+    para(doc, "{{ behoerde.plz }} {{ behoerde.ort }}")
+
+
 def signature(doc, place_date: str, lines: list[str]) -> None:
     para(doc, "")
     para(doc, place_date, keep=True)
@@ -279,15 +290,7 @@ STELLEN_W = [0.9, 3.5, 2.5, 1.5, 2.7, 2.7, 2.7]
 def antrag() -> Document:
     doc = new_document("Antrag KIM (Anlage 1)")
     header_footer(doc, "Antrag Kommunales Integrationsmanagement {{ zeitraum.jahr }} – {{ antragsteller.name }}")
-    para(doc, "{{ antragsteller.name }}", bold=True, space_after=0)
-    para(doc, "{{ antragsteller.anschrift.strasse }}", space_after=0)
-    para(doc, "{{ antragsteller.anschrift.plz }} {{ antragsteller.anschrift.ort }}")
-    para(doc, "")
-    para(doc, "An die", space_after=0)
-    para(doc, "{{ behoerde.name }}", space_after=0)
-    para(doc, "{{ behoerde.dezernat }}", space_after=0)
-    para(doc, "{{ behoerde.strasse }}", space_after=0)
-    para(doc, "{{ behoerde.plz }} {{ behoerde.ort }}")
+    municipal_letterhead(doc)
     para(doc, "{{ antrag.datum }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
     doc.add_paragraph("Antrag auf Gewährung einer Zuwendung", style="Title")
     para(doc, "nach der {{ regelwerk.titel }} ({{ regelwerk.fundstelle }}) – Anlage 1", size=9.5)
@@ -434,15 +437,7 @@ def bescheid() -> Document:
 def auszahlung() -> Document:
     doc = new_document("Auszahlungsanforderung KIM")
     header_footer(doc, "Auszahlungsanforderung {{ bescheid.aktenzeichen }}")
-    para(doc, "{{ antragsteller.name }}", bold=True, space_after=0)
-    para(doc, "{{ antragsteller.anschrift.strasse }}", space_after=0)
-    para(doc, "{{ antragsteller.anschrift.plz }} {{ antragsteller.anschrift.ort }}")
-    para(doc, "")
-    para(doc, "An die", space_after=0)
-    para(doc, "{{ behoerde.name }}", space_after=0)
-    para(doc, "{{ behoerde.dezernat }}", space_after=0)
-    para(doc, "{{ behoerde.strasse }}", space_after=0)
-    para(doc, "{{ behoerde.plz }} {{ behoerde.ort }}")
+    municipal_letterhead(doc)
     para(doc, "{{ auszahlung.datum }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
     doc.add_paragraph("Auszahlungsanforderung", style="Title")
     para(doc, "Kommunales Integrationsmanagement (Nr. 7.3 der Richtlinie)")
@@ -471,14 +466,7 @@ def auszahlung() -> Document:
 def verwendungsnachweis() -> Document:
     doc = new_document("Verwendungsnachweis KIM (Anlage 3)")
     header_footer(doc, "Verwendungsnachweis {{ bescheid.aktenzeichen }}")
-    para(doc, "{{ antragsteller.name }}", bold=True, space_after=0)
-    para(doc, "{{ antragsteller.anschrift.strasse }}", space_after=0)
-    para(doc, "{{ antragsteller.anschrift.plz }} {{ antragsteller.anschrift.ort }}")
-    para(doc, "")
-    para(doc, "An die", space_after=0)
-    para(doc, "{{ behoerde.name }}", space_after=0)
-    para(doc, "{{ behoerde.strasse }}", space_after=0)
-    para(doc, "{{ behoerde.plz }} {{ behoerde.ort }}")
+    municipal_letterhead(doc)
     para(doc, "{{ verwendung.datum }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
     doc.add_paragraph("Verwendungsnachweis", style="Title")
     para(doc, "Kommunales Integrationsmanagement – Anlage 3 (Nr. 7.4 der Richtlinie)")

@@ -1,0 +1,30 @@
+"""What every command group shares: library errors become German messages and exit codes."""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+
+def fail(message: str, code: int = 2) -> None:
+    click.echo(f"Fehler: {message}", err=True)
+    sys.exit(code)
+
+
+class ErrorHandlingGroup(click.Group):
+    """Turns every error of the library into a German message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .errors import KimDocsError
+
+        try:
+            return super().invoke(ctx)
+        except KimDocsError as exc:
+            fail(str(exc), exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            fail("abgebrochen", 130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+            fail(f"interner Fehler ({type(exc).__name__}: {exc}); bitte melden", 2)
