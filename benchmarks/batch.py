@@ -11,8 +11,9 @@ For each N: synthetic cases in a workbook, then
   per document (no finalisation, no guard). It is measured on a sample of documents and
   extrapolated to N (said so in the output).
 
-Peak memory: the resident memory of this process and all its descendants (workers,
-LibreOffice, pdftotext) summed, sampled every 0.1 s from /proc (psutil is not needed).
+Peak memory: the proportional set size (PSS, shared pages split between the processes
+sharing them) of this process and all its descendants (workers, LibreOffice, pdftotext)
+summed, sampled every 0.1 s from /proc (psutil is not installed here).
 Finally the cost per document of each PDF step is measured on its own.
 """
 from __future__ import annotations
@@ -41,8 +42,7 @@ def _tree_rss_kb(root: int) -> int:
         try:
             with open(f"/proc/{entry}/stat") as handle:
                 ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/statm") as handle:
-                rss[int(entry)] = int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+            rss[int(entry)] = _pss_kb(entry)
         except (OSError, ValueError, IndexError):
             continue
         children.setdefault(ppid, []).append(int(entry))
@@ -52,6 +52,20 @@ def _tree_rss_kb(root: int) -> int:
         total += rss.get(pid, 0)
         todo += children.get(pid, [])
     return total
+
+
+def _pss_kb(pid: str) -> int:
+    """Proportional set size: forked workers share pages with the main process, and
+    summing their RSS would count those pages once per process."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    with open(f"/proc/{pid}/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 class PeakMemory:
