@@ -932,10 +932,13 @@ def _record(bericht: Fallbericht, erledigt: _Erledigt, ctx: _Kontext) -> list[di
 
 
 def _finish(lauf: Lauf, out_dir: Path, options: BatchOptions, with_kasse: bool) -> Lauf:
-    from .manifest import write_manifest
+    from .manifest import read_manifest, write_manifest
 
     lauf.zusammenfassung = _zusammenfassung(lauf, options.budget)
-    write_manifest(out_dir, _write_reports(lauf, out_dir, with_kasse))
+    entries = _write_reports(lauf, out_dir, with_kasse)
+    known = read_manifest(out_dir)
+    known.pop(AUSZAHLUNGSLISTE, None)  # rewritten below, or removed with the file
+    write_manifest(out_dir, list(known.values()) + entries, merge=False)
     if options.make_zip:
         _write_zip(out_dir)
     return lauf

@@ -195,6 +195,13 @@ def test_budget_exceeded_refuses(tmp_path, cli):
     data = bericht(out)
     assert {f["status"] for f in data["faelle"]} == {"nicht erstellt"}
     assert data["zusammenfassung"]["haushalt"]["ueberschritten"] is True
+    assert cli("batch", "verify", out).exit_code == 0
+    # enough money now: made; then too little again: the Kasse list goes, verify still fine
+    assert cli("batch", "run", book, "-o", out, "--format", "docx").exit_code == 0
+    assert (out / "auszahlungsliste.csv").exists()
+    assert cli("batch", "run", book, "-o", out, "--format", "docx", "--budget", "1").exit_code == 1
+    assert not (out / "auszahlungsliste.csv").exists()
+    assert cli("batch", "verify", out).exit_code == 0
 
 
 def test_budget_enough(tmp_path, cli):
