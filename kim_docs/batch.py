@@ -689,7 +689,9 @@ def _convert_all(auftraege: list[_Auftrag], done: list[_Erledigt], made: dict[st
     dokumente = [d for _, docs in made.values() for d in docs]
     converter = LibreOfficeConverter(timeout=options.timeout, max_docs_per_process=len(dokumente))
     try:
-        convert(dokumente, folder, converter=converter)
+        # jobs=1: the workers are the parallelism; one LibreOffice per worker keeps the
+        # number of processes (and memory) bounded by --jobs
+        convert(dokumente, folder, converter=converter, jobs=1)
         return
     except Exception:  # noqa: BLE001 - one bad document (or a hang): redo the rest one by one
         pass
@@ -700,7 +702,7 @@ def _convert_all(auftraege: list[_Auftrag], done: list[_Erledigt], made: dict[st
         single = Path(tempfile.mkdtemp(dir=folder, prefix="single-"))
         try:
             made[auftrag.fall_id] = _render_one(auftrag, single)
-            convert(made[auftrag.fall_id][1], single, converter=converter)
+            convert(made[auftrag.fall_id][1], single, converter=converter, jobs=1)
         except Exception as exc:  # noqa: BLE001 - reported per case
             erledigt.fehler = _message(exc)
 
