@@ -36,6 +36,8 @@ demo: setup
 	@for f in samples/*.yaml; do echo "== $$f"; $(VENV)/bin/kim-docs calc $$f || true; done
 	-$(VENV)/bin/kim-docs render alle samples/ -o $(OUT)
 	@echo "Alle Dokumente der gültigen Beispielfälle (DOCX und PDF/A) liegen in $(OUT)/ (manifest.json dort)."
+	-$(VENV)/bin/kim-docs batch run samples/batch/kim-2025.xlsx -o $(OUT)/stapel-2025 --quiet
+	@echo "Stapel der 54 Empfänger 2025 (drei Zeilen mit absichtlichen Fehlern): $(OUT)/stapel-2025/bericht.csv"
 
 test: setup
 	$(VENV)/bin/kim-docs templates lint
