@@ -37,7 +37,7 @@ import time
 import zipfile
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -492,7 +492,7 @@ def _json_bytes(data: Any) -> bytes:
 
 def _write_reports(lauf: Lauf, out_dir: Path, with_kasse: bool) -> list[dict[str, Any]]:
     """Write the report files; returns their manifest entries."""
-    from .render import write_atomic
+    from .files import write_atomic
 
     files = {BERICHT_CSV: _bericht_csv(lauf), BERICHT_JSON: _json_bytes(bericht_data(lauf)),
              ZUSAMMENFASSUNG: _json_bytes(lauf.zusammenfassung)}
@@ -511,7 +511,7 @@ def _write_reports(lauf: Lauf, out_dir: Path, with_kasse: bool) -> list[dict[str
 def _write_zip(out_dir: Path) -> Path:
     """All files of the manifest plus the manifest, sorted, with fixed times: same bytes each run."""
     from .manifest import read_manifest
-    from .render import write_atomic
+    from .files import write_atomic
 
     names = sorted(read_manifest(out_dir)) + [MANIFEST]
     buffer = io.BytesIO()

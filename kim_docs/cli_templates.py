@@ -183,7 +183,7 @@ def diff(ctx: click.Context, alt: str, neu: str, rules: bool, html_out: Path | N
                                                    z. B. kim-nrw-2024, oder Datei)
     Darstellung: [-entfernt-]{+eingefügt+}.
     """
-    from .render import write_atomic
+    from .files import write_atomic
     from .template_tools import diff_html, diff_rule_sets, diff_templates, inline, load_rule_set, read_docx
 
     if rules:

@@ -10,10 +10,10 @@ import difflib
 import functools
 import hashlib
 import json
+import io
 import os
 import re
 import struct
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,7 @@ from pypdf.generic import (
 )
 
 from kim_docs.errors import InputError, KimDocsError
+from kim_docs.files import write_atomic
 
 __all__ = [
     "FormField",
@@ -892,20 +893,9 @@ def _write_text_appearances(writer: PdfWriter, font: TrueTypeFont, jobs: list[_T
 
 
 def _write_atomically(writer: PdfWriter, out_path: Path) -> Path:
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            writer.write(handle)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out_path
-
-
-# --------------------------------------------------------------------------- flatten
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return write_atomic(out_path, buffer.getvalue())
 
 
 def _appearance_of(widget: DictionaryObject) -> StreamObject | None:
@@ -994,7 +984,3 @@ def _append_content(writer: PdfWriter, page: DictionaryObject, ops: str, xobject
     page[NameObject("/Contents")] = ArrayObject([before, *parts, after])
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -13,7 +13,8 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError
-from .render import Dokument, sha256_file, write_atomic
+from .files import sha256_file, write_atomic
+from .render import Dokument
 from .templating import SHIPPED_TEMPLATES
 
 NAME = "manifest.json"

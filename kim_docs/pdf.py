@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Protocol, Sequence
 from xml.sax.saxutils import escape
 
+from .files import write_atomic
 from .errors import ConversionError, KimDocsError
 
 __all__ = [
@@ -241,7 +242,7 @@ def finalize_pdf(
     writer.root_object[_name("/Lang")] = TextStringObject(language)
     _fix_icc_dates(writer, when)
     writer._ID = _placeholder_id()  # pypdf has no public setter; otherwise random
-    _write_atomically(_with_derived_ids(writer), path)
+    write_atomic(path, _with_derived_ids(writer))
     return path
 
 
@@ -431,20 +432,6 @@ def _replace_once(data: bytes, old: bytes, new: bytes) -> bytes:
     if len(old) != len(new) or data.count(old) != 1:
         raise ConversionError("XMP-Kennung konnte nicht gesetzt werden")
     return data.replace(old, new)
-
-
-def _write_atomically(data: bytes, out: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the PDF is meant to be shared
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _name(value: str):

@@ -6,22 +6,22 @@ no file of a refused document is left behind.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from .context import DOKUMENTE, build_context, document_date, missing_data
 from .errors import RenderError
+from .files import write_atomic
 from .evaluate import Ergebnis
 from .reference import Referenz, load_referenz
 from .templating import docx_paragraphs, find_template, load_template, make_jinja_env
 
 __all__ = ["DOKUMENT_ARTEN", "Dokument", "RenderOptions", "render_case", "file_name", "make_jinja_env",
-           "required_clauses", "check_clauses", "write_atomic"]
+           "required_clauses", "check_clauses"]
 
 DOKUMENT_ARTEN = tuple(DOKUMENTE)
 DATEI_NAMEN = {"antrag": "Antrag", "bescheid": "Zuwendungsbescheid", "auszahlung": "Auszahlungsanforderung",
@@ -69,21 +69,6 @@ def file_name(ergebnis: Ergebnis, art: str, suffix: str = "docx") -> str:
     fall = ergebnis.fall
     jahr = fall.bewilligungszeitraum.beginn.year
     return f"{jahr}_{safe_name(fall.antragsteller.name)}_{DATEI_NAMEN[art]}.{suffix}"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write under a temporary name in the same folder, then rename: never a half-written file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # --- the clause guard ------------------------------------------------------------------------------

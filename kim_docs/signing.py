@@ -11,7 +11,6 @@ written form (§ 3a VwVfG NRW). See docs/pdf-formulare-signatur.md.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from io import BytesIO
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kim_docs.errors import InputError, KimDocsError
+from kim_docs.files import write_atomic
 
 __all__ = [
     "SignatureReport",
@@ -235,7 +235,7 @@ def sign(
         pdf_signer.sign_pdf(writer, output=buffer)
     except Exception as exc:  # pyHanko raises SigningError, PdfError, ValueError, …
         raise KimDocsError(f"{pdf_path}: Signieren fehlgeschlagen: {exc}") from None
-    _write_atomically(buffer.getvalue(), out)
+    write_atomic(out, buffer.getvalue())
     return out
 
 
@@ -283,22 +283,6 @@ def _new_field_name(existing: list) -> str:
     while f"Signatur{n}" in names:
         n += 1
     return f"Signatur{n}"
-
-
-def _write_atomically(data: bytes, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-# --------------------------------------------------------------------------- verify
 
 
 def _load_trust(trust_pems: list[str | os.PathLike]) -> list[Any]:
@@ -401,7 +385,3 @@ def _trust_problem(status: Any) -> str:
     return "Zertifikat führt zu keinem der angegebenen Vertrauensanker."
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

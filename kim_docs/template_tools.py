@@ -861,7 +861,7 @@ def lint(path: Path, dokument: str | None = None, samples: Iterable[Sample] | No
 
 def fix_quotes(path: Path) -> int:
     """Straighten typographic quotes inside tags, in place and atomically; returns how many."""
-    from .render import write_atomic
+    from .files import write_atomic
 
     doc = read_docx(path)
     count, changed = 0, set()
@@ -1006,7 +1006,8 @@ def preview(template: Path, out_dir: Path, samples: list[Sample], dokument: str 
 
 
 def _preview_docx(template: CompiledTemplate, kind: str, sample: Sample, out_dir: Path) -> Preview:
-    from .render import check_clauses, write_atomic
+    from .files import write_atomic
+    from .render import check_clauses
 
     result = Preview(sample.name, entwurf=sample.ergebnis.hat_fehler)
     if not sample.has(kind):
