@@ -603,7 +603,7 @@ def _worker_init(out_dir: str, options: BatchOptions) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_term)
     _die_with_parent()
-    root = Path(out_dir) / f"{_WORK_PREFIX}{os.getpid()}"
+    root = Path(out_dir).resolve() / f"{_WORK_PREFIX}{os.getpid()}"
     root.mkdir(exist_ok=True)
     tempfile.tempdir = str(root)  # LibreOffice profiles and PDF staging land here too
     _WORKER.update(out_dir=Path(out_dir), options=options, root=root,

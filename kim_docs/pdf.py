@@ -105,7 +105,7 @@ class LibreOfficeConverter:
             shutil.rmtree(staging, ignore_errors=True)
 
     def _run(self, soffice: str, chunk: list[Path], out_dir: Path) -> None:
-        profile = Path(tempfile.mkdtemp(prefix="kim-lo-profile-"))
+        profile = Path(tempfile.mkdtemp(prefix="kim-lo-profile-")).resolve()
         cmd = [
             soffice, f"-env:UserInstallation={profile.as_uri()}",
             "--headless", "--norestore", "--nolockcheck",

@@ -450,3 +450,14 @@ def test_sigterm_stops_cleanly(tmp_path):
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".kim-batch.lock"]
     assert leftovers == []
     assert documents(out, ".docx") == []  # --format pdf: no DOCX kept
+
+
+def test_relative_output_folder_with_pdf(tmp_path):
+    """Regression: a relative -o made LibreOffice's profile path relative (no file URI)."""
+    folder = tmp_path / "faelle"
+    folder.mkdir()
+    (folder / "soest.yaml").write_bytes((ROOT / "samples" / "kreis-soest-vakanz-2025.yaml").read_bytes())
+    result = run("batch", "run", "faelle", "-o", "ausgabe", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert documents(tmp_path / "ausgabe", ".pdf") == ["2025_Kreis-Soest_Zuwendungsbescheid.pdf"]
+    assert bericht(tmp_path / "ausgabe")["faelle"][0]["status"] == "erstellt"
