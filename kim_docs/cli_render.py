@@ -91,8 +91,12 @@ def render(ctx: click.Context, dokument: str, faelle: tuple[Path, ...], out_dir:
         write_manifest(out_dir, entries)
     total = sum(len(d.dateien) for d, _, _ in made)
     click.echo(f"{total} Datei{'en' if total != 1 else ''} in {out_dir} erstellt"
-               f"{f', {failed} Fall/Fälle fehlgeschlagen' if failed else ''}.")
+               f"{f', {failed} {_faelle(failed)} ohne Dokument' if failed else ''}.")
     sys.exit(1 if failed else 0)
+
+
+def _faelle(n: int) -> str:
+    return "Fall" if n == 1 else "Fälle"
 
 
 def _convert(made: list[tuple[Any, Any, str]], out_dir: Path, convert: Any) -> int:
