@@ -937,13 +937,42 @@ def _finish(lauf: Lauf, out_dir: Path, options: BatchOptions, with_kasse: bool) 
     from .manifest import read_manifest, write_manifest
 
     lauf.zusammenfassung = _zusammenfassung(lauf, options.budget)
-    entries = _write_reports(lauf, out_dir, with_kasse)
     known = read_manifest(out_dir)
+    if not options.draft:
+        known = _retire_stale(lauf, out_dir, known)
+    entries = _write_reports(lauf, out_dir, with_kasse)
     known.pop(AUSZAHLUNGSLISTE, None)  # rewritten below, or removed with the file
     write_manifest(out_dir, list(known.values()) + entries, merge=False)
     if options.make_zip:
         _write_zip(out_dir)
     return lauf
+
+
+RETIRED = "veraltet"
+
+
+def _retire_stale(lauf: Lauf, out_dir: Path, known: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Documents of an earlier run whose case is now faulty move to `veraltet/`.
+
+    They no longer match the case data; left beside the valid ones, a clerk could send
+    them. They stay in the manifest (hash unchanged) under their new path, marked.
+    """
+    faulty = {f.fall_id: f for f in lauf.faelle if f.status == FEHLERHAFT}
+    out: dict[str, dict[str, Any]] = {}
+    for name, entry in known.items():
+        fall = faulty.get(entry.get("fall", ""))
+        if fall is None or not entry.get("dokument") or name.startswith(f"{RETIRED}/"):
+            out[name] = entry
+            continue
+        source, target = out_dir / name, out_dir / RETIRED / name
+        if source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+        new_name = f"{RETIRED}/{name}"
+        out[new_name] = {**entry, "datei": new_name, "veraltet": True}
+        fall.meldung = (fall.meldung + "; " if fall.meldung else "") + \
+            f"frühere Dokumente nach {RETIRED}/ verschoben (passen nicht mehr zu den Daten)"
+    return out
 
 
 # ---------------------------------------------------------------- verify

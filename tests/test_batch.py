@@ -461,3 +461,27 @@ def test_relative_output_folder_with_pdf(tmp_path):
     assert result.returncode == 0, result.stderr
     assert documents(tmp_path / "ausgabe", ".pdf") == ["2025_Kreis-Soest_Zuwendungsbescheid.pdf"]
     assert bericht(tmp_path / "ausgabe")["faelle"][0]["status"] == "erstellt"
+
+
+def test_documents_of_a_case_that_became_faulty_are_retired(tmp_path, cli):
+    folder = tmp_path / "faelle"
+    folder.mkdir()
+    case = folder / "soest.yaml"
+    text = (ROOT / "samples" / "kreis-soest-vakanz-2025.yaml").read_text(encoding="utf-8")
+    case.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli("batch", "run", folder, "-o", out, "--format", "docx").exit_code == 0
+    name = "2025_Kreis-Soest_Zuwendungsbescheid.docx"
+    assert (out / name).is_file()
+    case.write_text(text.replace("massnahmen: 15000", "massnahmen: 35000"), encoding="utf-8")
+    result = cli("batch", "run", folder, "-o", out, "--format", "docx")
+    assert result.exit_code == 1
+    assert not (out / name).exists()
+    assert (out / "veraltet" / name).is_file()
+    fall = bericht(out)["faelle"][0]
+    assert fall["status"] == "fehlerhaft"
+    assert "frühere Dokumente nach veraltet/ verschoben" in fall["meldung"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["dateien"] if e["datei"] == f"veraltet/{name}")
+    assert entry["veraltet"] is True
+    assert cli("batch", "verify", out).exit_code == 0
