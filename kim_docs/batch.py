@@ -945,6 +945,8 @@ def _finish(lauf: Lauf, out_dir: Path, options: BatchOptions, with_kasse: bool) 
     write_manifest(out_dir, list(known.values()) + entries, merge=False)
     if options.make_zip:
         _write_zip(out_dir)
+    else:
+        (out_dir / ZIP_NAME).unlink(missing_ok=True)  # an archive of an earlier run would be stale
     return lauf
 
 
