@@ -96,11 +96,7 @@ class LibreOfficeConverter:
         try:
             for chunk in _chunks(docx_paths, self.max_docs_per_process):
                 self._run(soffice, chunk, staging)
-            staged = [_checked_pdf(staging, p) for p in docx_paths]
-            targets = [out_dir / s.name for s in staged]
-            for src, dst in zip(staged, targets):
-                os.replace(src, dst)
-            return targets
+            return _move_into([_checked_pdf(staging, p) for p in docx_paths], out_dir)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -163,6 +159,14 @@ def _check_inputs(docx_paths: list[Path]) -> None:
             raise ConversionError(
                 f"{other.name} und {p} ergeben dieselbe PDF-Datei {p.stem}.pdf"
             )
+
+
+def _move_into(files: list[Path], folder: Path) -> list[Path]:
+    """Finished files from a private staging folder into `folder` (rename: never half there)."""
+    targets = [folder / f.name for f in files]
+    for src, dst in zip(files, targets):
+        os.replace(src, dst)
+    return targets
 
 
 def _chunks(items: list[Path], size: int) -> list[list[Path]]:
@@ -495,9 +499,6 @@ def docx_to_pdf(
         pdfs = converter.convert(paths, staging)
         for pdf, meta in zip(pdfs, metadata):
             finalize_pdf(pdf, **meta)
-        targets = [out / pdf.name for pdf in pdfs]
-        for pdf, target in zip(pdfs, targets):
-            os.replace(pdf, target)
-        return targets
+        return _move_into(pdfs, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
