@@ -10,9 +10,9 @@ import datetime as dt
 import difflib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from .errors import InputError
 from .load import Positions, load_mapping
@@ -32,9 +32,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _plz_text(value: Any) -> Any:
+    """An unquoted PLZ is read by YAML as a number; 45657 is meant as '45657' (and 4103 as '04103')."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 99999:
+        return f"{value:05d}"
+    return value
+
+
 class Anschrift(_Model):
     strasse: str
-    plz: str = Field(pattern=r"^\d{5}$", description="Postleitzahl, fünf Ziffern (in Anführungszeichen)")
+    plz: Annotated[str, BeforeValidator(_plz_text)] = Field(
+        pattern=r"^\d{5}$", description="Postleitzahl, fünf Ziffern")
     ort: str
 
 

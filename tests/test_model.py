@@ -123,3 +123,9 @@ def test_duplicate_key(tmp_path):
 
 def test_file_not_found(tmp_path):
     assert error_of(tmp_path / "fehlt.yaml") == f"{tmp_path / 'fehlt.yaml'}: Datei nicht gefunden"
+
+
+def test_unquoted_plz_is_read_as_text(tmp_path):
+    data = make_case(**{"antragsteller.anschrift.plz": 4103})
+    fall = load_case(write_case(tmp_path, data))
+    assert fall.antragsteller.anschrift.plz == "04103"
