@@ -37,6 +37,18 @@ def write_atomic(path: Path, data: bytes) -> Path:
     return path
 
 
+def read_bytes(path: Path, what: str = "Datei") -> bytes:
+    """The bytes of a file, or an InputError saying in German why not ("Datei nicht gefunden.")."""
+    from .errors import InputError
+
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{what} nicht gefunden.", datei=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"{what} kann nicht gelesen werden ({exc.strerror}).", datei=str(path)) from None
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kim_docs.errors import InputError, KimDocsError
-from kim_docs.files import write_atomic
+from kim_docs.files import read_bytes, write_atomic
 
 __all__ = [
     "SignatureReport",
@@ -72,12 +72,7 @@ def load_signer(p12_path: str | os.PathLike, password: bytes | None) -> Any:
     from pyhanko.sign.signers import SimpleSigner
 
     path = Path(p12_path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("Zertifikatsdatei nicht gefunden.", datei=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"Zertifikatsdatei kann nicht gelesen werden ({exc.strerror}).", datei=str(path)) from None
+    data = read_bytes(path, "Zertifikatsdatei")
     try:
         signer = SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=password)
     except ValueError:
@@ -242,12 +237,7 @@ def sign(
 def _open_incremental(pdf_path: Path) -> Any:
     from pyhanko.pdf_utils.misc import PdfError
 
-    try:
-        data = pdf_path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("Datei nicht gefunden.", datei=str(pdf_path)) from None
-    except OSError as exc:
-        raise InputError(f"Datei kann nicht gelesen werden ({exc.strerror}).", datei=str(pdf_path)) from None
+    data = read_bytes(pdf_path)
     try:
         writer = _writer_class()(BytesIO(data), strict=False)
     except (PdfError, ValueError, KeyError, IndexError) as exc:
