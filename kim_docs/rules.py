@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import RuleSetError
 from .load import Positions, load_mapping
 from .model import loc_to_path
+from .resources import RULES
 
-SHIPPED_DIR = Path(__file__).parent / "rules"
+SHIPPED_DIR = RULES
 ENV_VAR = "KIM_DOCS_RULES_DIR"
 
 

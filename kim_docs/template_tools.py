@@ -23,13 +23,14 @@ from typing import Any, Iterable
 
 from .context import CATALOGUE, DOKUMENTE, FILTERS, build_context, flatten
 from .errors import ConversionError, KimDocsError, RenderError
+from .resources import shipped
 from .templating import _PART, SHIPPED_TEMPLATES, CompiledTemplate, docx_paragraphs, find_template, make_jinja_env
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CORE = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
 KINDS = tuple(DOKUMENTE)
 TEMPLATE_NAMES = tuple(f"{k}.docx" for k in KINDS)
-SAMPLES = SHIPPED_TEMPLATES.parent / "samples"
+SAMPLES = shipped("samples")
 #: The sample whose values the catalogue shows first (the specification's main example).
 MAIN_SAMPLE = "kreis-musterland-2025.yaml"
 

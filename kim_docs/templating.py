@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RenderError
+from .resources import TEMPLATES
 
-SHIPPED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+SHIPPED_TEMPLATES = TEMPLATES
 ENV_VAR = "KIM_DOCS_TEMPLATES_DIR"
 #: The XML parts of a DOCX that may hold template tags.
 _PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kim_docs import forms  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = ROOT / "templates" / "auszahlungsanforderung-formular.pdf"
+DEFAULT_OUT = ROOT / "kim_docs" / "templates" / "auszahlungsanforderung-formular.pdf"
 
 WIDTH, HEIGHT = 595.28, 841.89
 LEFT, FIELD_X, RIGHT = 56.0, 230.0, 539.0

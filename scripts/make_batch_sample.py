@@ -24,8 +24,8 @@ from stdnum import iban as iban_check  # noqa: E402
 from kim_docs import sheets  # noqa: E402
 
 REFERENCE = ROOT / "kim_docs" / "reference"
-OUT_XLSX = ROOT / "samples" / "batch" / "kim-2025.xlsx"
-OUT_CSV = ROOT / "samples" / "batch" / "kim-2025-csv"
+OUT_XLSX = ROOT / "kim_docs" / "samples" / "batch" / "kim-2025.xlsx"
+OUT_CSV = ROOT / "kim_docs" / "samples" / "batch" / "kim-2025-csv"
 # file -> encoding of the CSV export; Stellen.csv is Windows-1252 on purpose
 CSV_ENCODINGS = {"Fälle": "utf-8-sig", "Stellen": "cp1252", "Kommunen": "utf-8"}
 

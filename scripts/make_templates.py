@@ -21,7 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-OUT = Path(__file__).resolve().parent.parent / "templates"
+OUT = Path(__file__).resolve().parent.parent / "kim_docs" / "templates"
 FONT = "Arial"  # Liberation Sans (metric-compatible) stands in where Arial is absent
 VERSION = "1.0"
 FIXED = dt.datetime(2025, 1, 1, 0, 0, 0)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import jinja2
@@ -15,13 +16,14 @@ from pypdf.generic import NameObject, NumberObject
 from kim_docs import forms
 from kim_docs.errors import InputError, KimDocsError
 from kim_docs.forms import fill, list_fields, mapping_skeleton, render_mapping
+from kim_docs.templating import SHIPPED_TEMPLATES
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "forms"
 LIBREOFFICE = FIXTURES / "libreoffice-form.pdf"
 PDFLATEX = FIXTURES / "pdflatex-forms.pdf"
-AUSZAHLUNG = ROOT / "templates" / "auszahlungsanforderung-formular.pdf"
-AUSZAHLUNG_MAP = ROOT / "templates" / "auszahlungsanforderung-formular.mapping.yaml"
+AUSZAHLUNG = SHIPPED_TEMPLATES / "auszahlungsanforderung-formular.pdf"
+AUSZAHLUNG_MAP = SHIPPED_TEMPLATES / "auszahlungsanforderung-formular.mapping.yaml"
 GERMAN = "„Müller & Söhne“ äöüß €"
 
 
@@ -301,7 +303,7 @@ def test_shipped_form_filled_end_to_end(tmp_path):
 def test_shipped_form_is_reproducible(tmp_path):
     script = ROOT / "scripts" / "make_auszahlung_form.py"
     out = tmp_path / "form.pdf"
-    subprocess.run(["python3", str(script), str(out)], check=True, capture_output=True)
+    subprocess.run([sys.executable, str(script), str(out)], check=True, capture_output=True)
     assert out.read_bytes() == AUSZAHLUNG.read_bytes()
 
 

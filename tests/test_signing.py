@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from kim_docs import signing
 from kim_docs.cli_pdf import pdf
 from kim_docs.errors import InputError
+from kim_docs.templating import SHIPPED_TEMPLATES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "forms"
 FORM = FIXTURES / "libreoffice-form.pdf"
@@ -156,7 +157,7 @@ def test_refuses_to_overwrite_input(form, signer):
 
 
 def test_signing_uses_empty_form_signature_field(tmp_path, signer, pki):
-    template = Path(__file__).resolve().parent.parent / "templates" / "auszahlungsanforderung-formular.pdf"
+    template = SHIPPED_TEMPLATES / "auszahlungsanforderung-formular.pdf"
     out = signing.sign(template, signer, tmp_path / "a.pdf")
     [report] = signing.verify(out, [pki["ca"]])
     assert report.field_name == "Unterschrift" and report.ok

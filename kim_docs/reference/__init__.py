@@ -4,9 +4,10 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-_DIR = Path(__file__).parent
+from ..resources import REFERENCE
+
+_DIR = REFERENCE
 
 
 @dataclass(frozen=True)
