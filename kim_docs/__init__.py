@@ -28,7 +28,11 @@ _EXPORTS = {
     "KimDocsError": "errors", "InputError": "errors", "RenderError": "errors",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [
+    "Befund", "Berechnung", "Ergebnis", "Fall", "InputError", "KimDocsError", "RenderError", "RuleSet",
+    "__version__", "calc_json", "calculate", "check", "evaluate", "json_schema", "load_case", "load_rule_sets",
+    "parse_case",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -26,5 +26,5 @@ class ErrorHandlingGroup(click.Group):
             raise
         except KeyboardInterrupt:
             fail("abgebrochen", 130)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        except Exception as exc:
             fail(f"interner Fehler ({type(exc).__name__}: {exc}); bitte melden", 2)

@@ -35,12 +35,13 @@ import signal
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from . import __version__
 from .errors import InputError, KimDocsError, RenderError
@@ -510,8 +511,8 @@ def _write_reports(lauf: Lauf, out_dir: Path, with_kasse: bool) -> list[dict[str
 
 def _write_zip(out_dir: Path) -> Path:
     """All files of the manifest plus the manifest, sorted, with fixed times: same bytes each run."""
-    from .manifest import read_manifest
     from .files import write_atomic
+    from .manifest import read_manifest
 
     names = sorted(read_manifest(out_dir)) + [MANIFEST]
     buffer = io.BytesIO()
@@ -536,7 +537,7 @@ class _Lock:
         self.path = out_dir / LOCK_NAME
         self.handle: Any = None
 
-    def __enter__(self) -> "_Lock":
+    def __enter__(self) -> _Lock:
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not on POSIX: no lock
@@ -664,7 +665,7 @@ def _render_all(auftraege: list[_Auftrag], done: list[_Erledigt], folder: Path) 
     for auftrag, erledigt in zip(auftraege, done):
         try:
             made[auftrag.fall_id] = _render_one(auftrag, folder)
-        except Exception as exc:  # noqa: BLE001 - reported per case; the run goes on
+        except Exception as exc:
             erledigt.fehler = _message(exc)
     return made
 
@@ -693,7 +694,7 @@ def _convert_all(auftraege: list[_Auftrag], done: list[_Erledigt], made: dict[st
         # number of processes (and memory) bounded by --jobs
         convert(dokumente, folder, converter=converter, jobs=1)
         return
-    except Exception:  # noqa: BLE001 - one bad document (or a hang): redo the rest one by one
+    except Exception:
         pass
     for auftrag, erledigt in zip(auftraege, done):
         docs = made.get(auftrag.fall_id, (None, []))[1]
@@ -703,7 +704,7 @@ def _convert_all(auftraege: list[_Auftrag], done: list[_Erledigt], made: dict[st
         try:
             made[auftrag.fall_id] = _render_one(auftrag, single)
             convert(made[auftrag.fall_id][1], single, converter=converter, jobs=1)
-        except Exception as exc:  # noqa: BLE001 - reported per case
+        except Exception as exc:
             erledigt.fehler = _message(exc)
 
 
@@ -816,7 +817,7 @@ def _collect(futures: dict[Future, int], chunks: list[list[Plan]], pending: dict
             except BrokenProcessPool:
                 broken.append(index)
                 continue
-            except Exception as exc:  # noqa: BLE001 - e.g. a full disk: fails this chunk only
+            except Exception as exc:
                 result = [_Erledigt(p.bericht.fall_id, _message(exc)) for p in chunks[index]]
             del pending[index]
             on_done(chunks[index], result)

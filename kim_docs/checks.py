@@ -5,9 +5,10 @@ the rule set. The order of the findings follows the rules of the contract.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import Callable, Iterator, Literal
+from typing import Literal
 
 from .calc import Berechnung
 from .formatting import anteil as fmt_anteil

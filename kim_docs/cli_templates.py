@@ -68,7 +68,9 @@ def lint(ctx: click.Context, dateien: tuple[Path, ...], templates_dir: Path | No
     Pflichtklauseln – jeweils mit dem Text des Absatzes oder der Tabellenzelle.
     Exit-Status 1, wenn eine Vorlage einen Fehler hat.
     """
-    from .template_tools import fix_quotes as straighten, lint as lint_one, templates_in_use
+    from .template_tools import fix_quotes as straighten
+    from .template_tools import lint as lint_one
+    from .template_tools import templates_in_use
 
     paths = list(dateien) or templates_in_use(templates_dir)
     missing = [p for p in paths if not p.is_file()]

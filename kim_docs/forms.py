@@ -9,15 +9,16 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
-import json
 import io
+import json
 import os
 import re
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
@@ -166,7 +167,7 @@ def _widget_states(widget: DictionaryObject) -> list[str]:
         sub = ap.get_object().get(key) if ap else None
         sub = sub.get_object() if sub is not None else None
         if isinstance(sub, DictionaryObject) and not isinstance(sub, StreamObject):
-            states += [str(k)[1:] for k in sub.keys() if k != "/Off" and str(k)[1:] not in states]
+            states += [str(k)[1:] for k in sub if k != "/Off" and str(k)[1:] not in states]
     return states
 
 

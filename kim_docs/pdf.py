@@ -23,12 +23,13 @@ import struct
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 from xml.sax.saxutils import escape
 
-from .files import write_atomic
 from .errors import ConversionError, KimDocsError
+from .files import write_atomic
 
 __all__ = [
     "Converter", "LibreOfficeConverter", "finalize_pdf", "pdf_text", "docx_to_pdf",
@@ -393,7 +394,7 @@ def _fix_icc_dates(writer, when: dt.datetime) -> None:
     """LibreOffice builds its sRGB output intent at export time, with the current time in
     the ICC header (bytes 24–35). The profile ID (bytes 84–99) is zero, so the date can
     be set without invalidating a checksum."""
-    utc = when.astimezone(dt.timezone.utc)
+    utc = when.astimezone(dt.UTC)
     stamp = struct.pack(">6H", utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
     for intent in writer.root_object.get("/OutputIntents", []):
         profile = intent.get_object().get("/DestOutputProfile")

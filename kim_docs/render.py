@@ -9,14 +9,15 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .context import DOKUMENTE, build_context, document_date, missing_data
 from .errors import RenderError
-from .files import write_atomic
 from .evaluate import Ergebnis
+from .files import write_atomic
 from .reference import Referenz, load_referenz
 from .templating import docx_paragraphs, find_template, load_template, make_jinja_env
 

@@ -238,7 +238,7 @@ def _load_cached(dirs: tuple[str, ...]) -> tuple[tuple[str, RuleSet], ...]:
 
 
 class _Raw:
-    def __init__(self, data: dict[str, Any], positions: Positions, path: Path, base: "_Raw | None"):
+    def __init__(self, data: dict[str, Any], positions: Positions, path: Path, base: _Raw | None):
         self.data, self.positions, self.path, self.base = data, positions, path, base
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -170,7 +170,7 @@ def _harmonise_metadata(writer: Any) -> None:
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.metadata import model, xmp_xml
 
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     producer = model.VENDOR
     if writer._info is not None:
         info = writer._info.get_object()
@@ -288,7 +288,7 @@ def _load_trust(trust_pems: list[str | os.PathLike]) -> list[Any]:
             blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
             certs += [x509.Certificate.load(der) for der in blobs]
             for cert in certs:
-                cert.native  # force parsing now, so a broken file fails here
+                _ = cert.native  # force parsing now, so a broken file fails here
         except ValueError:
             raise InputError("Keine Zertifikate (PEM oder DER) in der Datei.", datei=str(path)) from None
     return certs
@@ -314,8 +314,8 @@ def verify(pdf_path: str | os.PathLike, trust_pems: list[str | os.PathLike] = ()
 
 
 def _check(sig: Any, anchors: list[Any]) -> SignatureReport:
-    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko_certvalidator import ValidationContext
 
     context = ValidationContext(trust_roots=anchors, allow_fetching=False, revocation_mode="soft-fail")
@@ -342,7 +342,7 @@ def _broken(sig: Any, message: str) -> SignatureReport:
     cert = None
     try:
         cert = sig.signer_cert
-    except Exception:  # noqa: BLE001 - a damaged CMS blob may fail in many ways
+    except Exception:
         pass
     return SignatureReport(
         field_name=sig.field_name,

@@ -16,15 +16,16 @@ import re
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .context import CATALOGUE, DOKUMENTE, FILTERS, build_context, flatten
 from .errors import ConversionError, KimDocsError, RenderError
 from .resources import shipped
-from .templating import _PART, SHIPPED_TEMPLATES, CompiledTemplate, docx_paragraphs, find_template, make_jinja_env
+from .templating import _PART, CompiledTemplate, docx_paragraphs, find_template, make_jinja_env
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CORE = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
