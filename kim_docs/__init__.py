@@ -22,14 +22,15 @@ _EXPORTS = {
     "load_case": "model", "parse_case": "model", "Fall": "model", "json_schema": "model",
     "evaluate": "evaluate", "Ergebnis": "evaluate",
     "calculate": "calc", "Berechnung": "calc",
-    "check": "checks", "Befund": "checks",
+    "check": "checks", "Befund": "findings", "Schwere": "findings",
+    "DocumentKind": "kinds", "KINDS": "kinds",
     "load_rule_sets": "rules", "RuleSet": "rules",
     "calc_json": "report",
     "KimDocsError": "errors", "InputError": "errors", "RenderError": "errors",
 }
 
 __all__ = [
-    "Befund", "Berechnung", "Ergebnis", "Fall", "InputError", "KimDocsError", "RenderError", "RuleSet",
+    "Befund", "Berechnung", "DocumentKind", "KINDS", "Schwere", "Ergebnis", "Fall", "InputError", "KimDocsError", "RenderError", "RuleSet",
     "__version__", "calc_json", "calculate", "check", "evaluate", "json_schema", "load_case", "load_rule_sets",
     "parse_case",
 ]

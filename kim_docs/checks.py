@@ -6,37 +6,16 @@ the rule set. The order of the findings follows the rules of the contract.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import Literal
 
 from .calc import Berechnung
+from .findings import Befund
 from .formatting import anteil as fmt_anteil
 from .formatting import datum as fmt_datum
 from .formatting import euro
 from .model import KUERZBARE_POSTEN, POSTEN, Fall
 from .reference import Referenz
 from .rules import RuleSet, candidates
-
-Schwere = Literal["fehler", "warnung", "hinweis"]
-
-
-@dataclass(frozen=True)
-class Befund:
-    """One finding: Fehler blocks a document, Warnung and Hinweis are shown."""
-
-    schwere: Schwere
-    nr: str | None
-    feld: str
-    code: str
-    meldung: str
-
-    def as_dict(self) -> dict[str, str | None]:
-        return asdict(self)
-
-
-def ist_fehler(befunde: list[Befund]) -> bool:
-    return any(b.schwere == "fehler" for b in befunde)
 
 
 def _nr(text: str | None) -> str:

@@ -58,6 +58,7 @@ def validate(ctx: click.Context, dateien: tuple[Path, ...], as_json: bool) -> No
     """
     from .errors import InputError
     from .evaluate import evaluate
+    from .findings import count_text
     from .load import expand_paths
     from .model import load_case
     from .report import befunde_text
@@ -81,7 +82,7 @@ def validate(ctx: click.Context, dateien: tuple[Path, ...], as_json: bool) -> No
         results.append({"datei": str(path), "befunde": [b.as_dict() for b in ergebnis.befunde]})
         if not as_json:
             mark = "✗" if ergebnis.hat_fehler else "✓"
-            click.echo(f"{mark} {path}: {_count(ergebnis.befunde)}")
+            click.echo(f"{mark} {path}: {count_text(ergebnis.befunde)}")
             for line in befunde_text(ergebnis.befunde):
                 click.echo(line)
     if as_json:
@@ -90,14 +91,6 @@ def validate(ctx: click.Context, dateien: tuple[Path, ...], as_json: bool) -> No
         ok = sum(1 for r in results if "befunde" in r and not any(b["schwere"] == "fehler" for b in r["befunde"]))
         click.echo(f"\n{len(paths)} Fälle geprüft: {ok} ohne Fehler, {len(paths) - ok} mit Fehlern oder unlesbar.")
     sys.exit(status)
-
-
-def _count(befunde: list[Any]) -> str:
-    if not befunde:
-        return "keine Befunde"
-    counts = {s: sum(1 for b in befunde if b.schwere == s) for s in ("fehler", "warnung", "hinweis")}
-    names = {"fehler": ("Fehler", "Fehler"), "warnung": ("Warnung", "Warnungen"), "hinweis": ("Hinweis", "Hinweise")}
-    return ", ".join(f"{n} {names[s][n != 1]}" for s, n in counts.items() if n)
 
 
 @main.command()

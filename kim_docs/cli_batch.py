@@ -10,7 +10,9 @@ from typing import Any, TextIO
 
 import click
 
-ARTEN = ("antrag", "bescheid", "auszahlung", "verwendungsnachweis")
+from .kinds import KEYS
+
+ARTEN = KEYS
 _MARK = {"erstellt": "✓", "unverändert": "=", "fehlerhaft": "✗", "fehlgeschlagen": "✗",
          "nicht erstellt": "–"}
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import click
 
-ARTEN = ("antrag", "bescheid", "auszahlung", "verwendungsnachweis", "alle")
+from .kinds import ALLE, KEYS
+
+ARTEN = (*KEYS, ALLE)
 
 
 def _formats(value: str) -> tuple[str, ...]:

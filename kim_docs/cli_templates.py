@@ -13,7 +13,9 @@ from typing import Any
 
 import click
 
-ARTEN = ("antrag", "bescheid", "auszahlung", "verwendungsnachweis")
+from .kinds import KEYS
+
+ARTEN = KEYS
 _TEMPLATES_DIR = click.option(
     "--templates-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), metavar="ORDNER",
     help="Eigene Vorlagen, die die mitgelieferten gleichen Namens ersetzen (auch Umgebungsvariable "

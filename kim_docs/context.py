@@ -13,29 +13,16 @@ from typing import Any
 
 from . import formatting as fmt
 from .calc import Berechnung
-from .checks import Befund, verwaltungsgericht
+from .checks import verwaltungsgericht
 from .errors import RenderError
+from .findings import Befund
+from .kinds import KINDS
 from .model import KUERZBARE_POSTEN, POSTEN, Fall
 from .reference import Referenz
 from .rules import RuleSet
 
-DOKUMENTE = {
-    "antrag": "Antrag (Anlage 1)",
-    "bescheid": "Zuwendungsbescheid (Anlage 2)",
-    "auszahlung": "Auszahlungsanforderung",
-    "verwendungsnachweis": "Verwendungsnachweis (Anlage 3)",
-}
-
-#: Case keys each document needs beyond what `calc` needs (case-format.md).
-REQUIRED = {
-    "antrag": ("antragsteller.anschrift", "antragsteller.bankverbindung"),
-    "bescheid": ("antragsteller.anschrift", "bescheid.aktenzeichen", "bescheid.datum",
-                 "bescheid.sachbearbeitung.name"),
-    "auszahlung": ("antragsteller.anschrift", "antragsteller.bankverbindung", "bescheid.aktenzeichen",
-                   "bescheid.datum", "auszahlungsanforderung.datum"),
-    "verwendungsnachweis": ("antragsteller.anschrift", "bescheid.aktenzeichen", "bescheid.datum",
-                            "verwendungsnachweis.datum", "verwendungsnachweis.erhalten", "verwendungsnachweis.ist"),
-}
+#: Document titles by kind (from the one table in kinds.py).
+DOKUMENTE = {key: k.titel for key, k in KINDS.items()}
 
 POSTEN_NAMEN = {
     "personal_koordination": "Personalausgaben Koordination",
@@ -51,7 +38,7 @@ FUNKTION_NAMEN = {"koordination": "Koordination", "verwaltungsassistenz": "Verwa
 def missing_data(fall: Fall, dokument: str) -> list[str]:
     """The case keys `dokument` needs that the case does not have."""
     missing = []
-    for path in REQUIRED[dokument]:
+    for path in KINDS[dokument].pflichtfelder:
         value: Any = fall
         for key in path.split("."):
             value = getattr(value, key, None)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .calc import Berechnung, calculate
-from .checks import Befund, check, ist_fehler, select_rule_set
+from .checks import check, select_rule_set
+from .findings import Befund, ist_fehler
 from .model import Fall
 from .reference import Referenz, load_referenz
 from .rules import RuleSet, load_rule_sets

@@ -18,15 +18,14 @@ from .context import DOKUMENTE, build_context, document_date, missing_data
 from .errors import RenderError
 from .evaluate import Ergebnis
 from .files import write_atomic
+from .kinds import KEYS, KINDS
 from .reference import Referenz, load_referenz
 from .templating import docx_paragraphs, find_template, load_template, make_jinja_env
 
 __all__ = ["DOKUMENT_ARTEN", "Dokument", "RenderOptions", "render_case", "file_name", "make_jinja_env",
            "required_clauses", "check_clauses"]
 
-DOKUMENT_ARTEN = tuple(DOKUMENTE)
-DATEI_NAMEN = {"antrag": "Antrag", "bescheid": "Zuwendungsbescheid", "auszahlung": "Auszahlungsanforderung",
-               "verwendungsnachweis": "Verwendungsnachweis"}
+DOKUMENT_ARTEN = KEYS
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def safe_name(text: str) -> str:
 def file_name(ergebnis: Ergebnis, art: str, suffix: str = "docx") -> str:
     fall = ergebnis.fall
     jahr = fall.bewilligungszeitraum.beginn.year
-    return f"{jahr}_{safe_name(fall.antragsteller.name)}_{DATEI_NAMEN[art]}.{suffix}"
+    return f"{jahr}_{safe_name(fall.antragsteller.name)}_{KINDS[art].datei_name}.{suffix}"
 
 
 # --- the clause guard ------------------------------------------------------------------------------
@@ -134,7 +133,7 @@ def _render_one(ergebnis: Ergebnis, art: str, out_dir: Path, options: RenderOpti
                 fall_datei: str) -> Dokument:
     context = build_context(ergebnis.fall, ergebnis.regelwerk, ergebnis.berechnung, referenz, art,
                             befunde=ergebnis.befunde, entwurf=options.draft)
-    vorlage = find_template(f"{art}.docx", options.templates_dir)
+    vorlage = find_template(KINDS[art].vorlage, options.templates_dir)
     template = load_template(vorlage)
     data = template.render(context)
     paragraphs = docx_paragraphs(data)

@@ -24,12 +24,13 @@ from typing import Any
 
 from .context import CATALOGUE, DOKUMENTE, FILTERS, build_context, flatten
 from .errors import ConversionError, KimDocsError, RenderError
+from .kinds import KEYS
 from .resources import shipped
 from .templating import _PART, CompiledTemplate, docx_paragraphs, find_template, make_jinja_env
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CORE = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
-KINDS = tuple(DOKUMENTE)
+KINDS = KEYS
 TEMPLATE_NAMES = tuple(f"{k}.docx" for k in KINDS)
 SAMPLES = shipped("samples")
 #: The sample whose values the catalogue shows first (the specification's main example).
