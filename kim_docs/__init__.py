@@ -8,6 +8,8 @@ The public API, for systems that call the toolkit directly::
     ergebnis = kim_docs.evaluate(fall)          # rule set, Berechnung, Befunde
     print(ergebnis.berechnung.gesamt)           # Decimal('357500.00')
     print(kim_docs.calc_json(ergebnis))         # the JSON of `kim-docs calc --json`
+    run = kim_docs.render_cases(["fall.yaml"], "bescheid", Path("ausgabe"))  # DOCX + PDF/A + manifest
+    print([str(p) for p in run.files], [r.fehler for r in run.failed])
 
 Names are loaded lazily so that importing the package (and `kim-docs --help`) is fast.
 """
@@ -19,6 +21,8 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "render_cases": "pipeline", "CaseSource": "pipeline", "RenderRun": "pipeline",
+    "RenderOptions": "render", "Dokument": "render",
     "load_case": "model", "parse_case": "model", "Fall": "model", "json_schema": "model",
     "evaluate": "evaluate", "Ergebnis": "evaluate",
     "calculate": "calc", "Berechnung": "calc",
@@ -30,9 +34,9 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "Befund", "Berechnung", "DocumentKind", "KINDS", "Schwere", "Ergebnis", "Fall", "InputError", "KimDocsError", "RenderError", "RuleSet",
-    "__version__", "calc_json", "calculate", "check", "evaluate", "json_schema", "load_case", "load_rule_sets",
-    "parse_case",
+    "KINDS", "Befund", "Berechnung", "CaseSource", "DocumentKind", "Dokument", "Ergebnis", "Fall", "InputError",
+    "KimDocsError", "RenderError", "RenderOptions", "RenderRun", "RuleSet", "Schwere", "__version__", "calc_json",
+    "calculate", "check", "evaluate", "json_schema", "load_case", "load_rule_sets", "parse_case", "render_cases",
 ]
 
 

@@ -18,6 +18,7 @@ class ErrorHandlingGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from .errors import KimDocsError
 
+        _term_as_interrupt()
         try:
             return super().invoke(ctx)
         except KimDocsError as exc:
@@ -28,3 +29,17 @@ class ErrorHandlingGroup(click.Group):
             fail("abgebrochen", 130)
         except Exception as exc:
             fail(f"interner Fehler ({type(exc).__name__}: {exc}); bitte melden", 2)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _term_as_interrupt() -> None:
+    """`kill` (SIGTERM) stops every command like Ctrl-C does: the exception unwinds, so
+    LibreOffice started for the command is killed and staging folders are removed."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_interrupt)

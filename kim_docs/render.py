@@ -1,8 +1,8 @@
 """From a valid case to its documents: context → DOCX (→ PDF), guarded, written atomically.
 
-The mandatory-clause guard reads every rendered Bescheid back and refuses it unless the
-five Auflagen a)–e), the ANBest-G sentence and the Rechtsbehelfsbelehrung stand in it;
-no file of a refused document is left behind.
+The steps for one case and one set of documents; `kim_docs.pipeline.render_cases` puts
+them together for many cases (staging, conversion, publishing, manifest). Every rendered
+document is read back by the clause guard (kim_docs/guard.py) before it is kept.
 """
 from __future__ import annotations
 
@@ -18,22 +18,29 @@ from .context import DOKUMENTE, build_context, document_date, missing_data
 from .errors import RenderError
 from .evaluate import Ergebnis
 from .files import write_atomic
+from .guard import check_clauses, check_no_tags, needs_clauses, required_clauses
 from .kinds import KEYS, KINDS
 from .reference import Referenz, load_referenz
 from .templating import docx_paragraphs, find_template, load_template, make_jinja_env
 
-__all__ = ["DOKUMENT_ARTEN", "Dokument", "RenderOptions", "render_case", "file_name", "make_jinja_env",
-           "required_clauses", "check_clauses"]
+__all__ = ["DOKUMENT_ARTEN", "Dokument", "RenderOptions", "check_clauses", "file_name", "make_jinja_env",
+           "render_case", "required_clauses"]
 
 DOKUMENT_ARTEN = KEYS
 
 
 @dataclass(frozen=True)
 class RenderOptions:
+    """How documents are made. `converter` turns DOCX into PDF (default: LibreOffice)."""
+
     formats: tuple[str, ...] = ("docx", "pdf")
     draft: bool = False
     templates_dir: Path | None = None
     embed_data: bool = False  # fall.json as associated file in the PDF (PDF/A-3b)
+    overwrite: bool = False   # replace files in the output folder that the manifest does not own
+    converter: Any = None     # a kim_docs.pdf.Converter; None: LibreOfficeConverter()
+    jobs: int | None = None   # conversion processes side by side (default: one per core)
+    write_manifest: bool = True  # the batch writes its own manifest from the entries
 
 
 @dataclass
@@ -71,41 +78,6 @@ def file_name(ergebnis: Ergebnis, art: str, suffix: str = "docx") -> str:
     return f"{jahr}_{safe_name(fall.antragsteller.name)}_{KINDS[art].datei_name}.{suffix}"
 
 
-# --- the clause guard ------------------------------------------------------------------------------
-
-def _norm(text: str) -> str:
-    return " ".join(text.replace("\u00ad", "").split())
-
-
-def required_clauses(context: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, text) of every clause a Bescheid must contain."""
-    clauses = [(f"Auflage {a['buchstabe']})", f"{a['buchstabe']}) {a['text']}") for a in context["auflagen"]]
-    clauses.append(("ANBest-G-Satz", context["klauseln"]["anbest"]))
-    clauses.append(("Rechtsbehelfsbelehrung", context["klauseln"]["rechtsbehelf"]))
-    return clauses
-
-
-def check_clauses(text: str, context: dict[str, Any], where: str) -> None:
-    """Raise RenderError naming every mandatory clause missing from `text`."""
-    haystack = _norm(text)
-    missing = [label for label, clause in required_clauses(context) if _norm(clause) not in haystack]
-    if missing:
-        raise RenderError(f"Pflichtklauseln fehlen im {where}: {', '.join(missing)}; "
-                          f"die Vorlage muss sie enthalten (Nr. 6, Nr. 7.3 der Richtlinie, Rechtsbehelfsbelehrung)")
-
-
-def _check_no_tags(paragraphs: list[str], context: dict[str, Any], name: str) -> None:
-    """No template syntax may survive rendering, except where a value itself contains it."""
-    from .context import flatten
-
-    literal = [v for v in flatten(context).values() if isinstance(v, str) and ("{{" in v or "{%" in v)]
-    for text in paragraphs:
-        for value in literal:
-            text = text.replace(value, "")
-        if "{{" in text or "{%" in text:
-            raise RenderError(f"Vorlage {name}: nicht ersetzter Platzhalter im Absatz „{text[:100]}“")
-
-
 # --- rendering ------------------------------------------------------------------------------------
 
 def render_case(ergebnis: Ergebnis, arten: Iterable[str], out_dir: Path, options: RenderOptions,
@@ -137,8 +109,8 @@ def _render_one(ergebnis: Ergebnis, art: str, out_dir: Path, options: RenderOpti
     template = load_template(vorlage)
     data = template.render(context)
     paragraphs = docx_paragraphs(data)
-    _check_no_tags(paragraphs, context, vorlage.name)
-    if art == "bescheid":
+    check_no_tags(paragraphs, context, vorlage.name)
+    if needs_clauses(art):
         check_clauses("\n".join(paragraphs), context, f"Bescheid (Vorlage {vorlage})")
     path = out_dir / file_name(ergebnis, art)
     write_atomic(path, data)
@@ -203,7 +175,7 @@ def _convert_group(dokumente: list[Dokument], out_dir: Path, converter: Any) -> 
     for dokument, pdf in zip(dokumente, pdfs):
         dokument.pdf = pdf
     for dokument in dokumente:
-        if dokument.art == "bescheid" and dokument.pdf is not None:
+        if needs_clauses(dokument.art) and dokument.pdf is not None:
             try:
                 check_clauses(pdf_text(dokument.pdf), dokument.context, f"PDF {dokument.pdf.name}")
             except RenderError:

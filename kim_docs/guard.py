@@ -1,0 +1,49 @@
+"""The clause guard: a rendered document is read back before anyone sees it.
+
+A Bescheid is refused unless the five Auflagen a)–e), the ANBest-G sentence and the
+Rechtsbehelfsbelehrung stand in it (in the DOCX and again in the PDF); no document may
+keep template syntax that was not replaced.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import RenderError
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("\u00ad", "").split())
+
+
+def required_clauses(context: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) of every clause a Bescheid must contain."""
+    clauses = [(f"Auflage {a['buchstabe']})", f"{a['buchstabe']}) {a['text']}") for a in context["auflagen"]]
+    clauses.append(("ANBest-G-Satz", context["klauseln"]["anbest"]))
+    clauses.append(("Rechtsbehelfsbelehrung", context["klauseln"]["rechtsbehelf"]))
+    return clauses
+
+
+def check_clauses(text: str, context: dict[str, Any], where: str) -> None:
+    """Raise RenderError naming every mandatory clause missing from `text`."""
+    haystack = _norm(text)
+    missing = [label for label, clause in required_clauses(context) if _norm(clause) not in haystack]
+    if missing:
+        raise RenderError(f"Pflichtklauseln fehlen im {where}: {', '.join(missing)}; "
+                          f"die Vorlage muss sie enthalten (Nr. 6, Nr. 7.3 der Richtlinie, Rechtsbehelfsbelehrung)")
+
+
+def needs_clauses(art: str) -> bool:
+    """Which document kinds carry the mandatory clauses."""
+    return art == "bescheid"
+
+
+def check_no_tags(paragraphs: list[str], context: dict[str, Any], name: str) -> None:
+    """No template syntax may survive rendering, except where a value itself contains it."""
+    from .context import flatten
+
+    literal = [v for v in flatten(context).values() if isinstance(v, str) and ("{{" in v or "{%" in v)]
+    for text in paragraphs:
+        for value in literal:
+            text = text.replace(value, "")
+        if "{{" in text or "{%" in text:
+            raise RenderError(f"Vorlage {name}: nicht ersetzter Platzhalter im Absatz „{text[:100]}“")
