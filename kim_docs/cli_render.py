@@ -59,7 +59,7 @@ def render(ctx: click.Context, dokument: str, faelle: tuple[Path, ...], out_dir:
                             overwrite=overwrite)
     rule_sets = load_rule_sets(tuple(ctx.obj.get("rules_dirs", ())))
     run = render_cases(expand_paths(list(faelle)), dokument, out_dir, options, rule_sets=rule_sets,
-                       observer=_Printer())
+                       observer=_printer())
     total = len(run.files)
     failed = len(run.failed)
     click.echo(f"{total} Datei{'en' if total != 1 else ''} in {out_dir} erstellt"
@@ -71,20 +71,23 @@ def _faelle(n: int) -> str:
     return "Fall" if n == 1 else "Fälle"
 
 
-class _Printer:
+def _printer() -> Any:
     """Progress on stderr, one line per case."""
+    from .pipeline import RenderObserver
+    from .report import befunde_text
 
-    def rendered(self, result: Any) -> None:
-        note = f" (ohne {', '.join(result.skipped)}: Angaben fehlen)" if result.skipped else ""
-        click.echo(f"✓ {result.source.name}: {', '.join(result.kinds)}{note}", err=True)
+    class Printer(RenderObserver):
+        def rendered(self, result: Any) -> None:
+            note = f" (ohne {', '.join(result.skipped)}: Angaben fehlen)" if result.skipped else ""
+            click.echo(f"✓ {result.source.name}: {', '.join(result.kinds)}{note}", err=True)
 
-    def refused(self, result: Any) -> None:
-        from .report import befunde_text
+        def refused(self, result: Any) -> None:
+            click.echo(f"✗ {result.source.name}: {result.fehler}", err=True)
+            for line in befunde_text(result.befunde):
+                click.echo(line, err=True)
 
-        click.echo(f"✗ {result.source.name}: {result.fehler}", err=True)
-        for line in befunde_text(result.befunde):
-            click.echo(line, err=True)
+        def converting(self, count: int) -> None:
+            if count > 1:
+                click.echo(f"PDF/A: {count} Dokumente werden umgewandelt …", err=True)
 
-    def converting(self, count: int) -> None:
-        if count > 1:
-            click.echo(f"PDF/A: {count} Dokumente werden umgewandelt …", err=True)
+    return Printer()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 class Schwere(StrEnum):
@@ -38,6 +38,10 @@ class Befund:
     code: str
     meldung: str
     ort: str | None = None
+
+    if TYPE_CHECKING:  # the severity may be given by its value: Befund("fehler", …)
+        def __init__(self, schwere: Schwere | str, nr: str | None, feld: str, code: str, meldung: str,
+                     ort: str | None = None) -> None: ...
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "schwere", Schwere(self.schwere))

@@ -171,7 +171,11 @@ def _evaluate(source: CaseSource, rule_sets: dict[str, Any] | None) -> Ergebnis:
     from .evaluate import evaluate
     from .model import load_case
 
-    fall = source.fall if source.fall is not None else load_case(source.path)
+    if source.fall is not None:
+        return evaluate(source.fall, rule_sets)
+    if source.path is None:
+        raise InputError("Fall ohne Datei und ohne Daten")
+    fall = load_case(source.path)
     return evaluate(fall, rule_sets)
 
 

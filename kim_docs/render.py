@@ -101,10 +101,18 @@ def render_case(ergebnis: Ergebnis, arten: Iterable[str], out_dir: Path, options
     return made
 
 
+def document_context(ergebnis: Ergebnis, art: str, referenz: Referenz | None = None,
+                     entwurf: bool = False) -> dict[str, Any]:
+    """The template context of document `art` of an evaluated case."""
+    if ergebnis.regelwerk is None or ergebnis.berechnung is None:
+        raise RenderError("Für den Fall gilt kein Regelwerk; es wird kein Dokument erstellt")
+    return build_context(ergebnis.fall, ergebnis.regelwerk, ergebnis.berechnung, referenz or load_referenz(), art,
+                         befunde=ergebnis.befunde, entwurf=entwurf)
+
+
 def _render_one(ergebnis: Ergebnis, art: str, out_dir: Path, options: RenderOptions, referenz: Referenz,
                 fall_datei: str) -> Dokument:
-    context = build_context(ergebnis.fall, ergebnis.regelwerk, ergebnis.berechnung, referenz, art,
-                            befunde=ergebnis.befunde, entwurf=options.draft)
+    context = document_context(ergebnis, art, referenz, entwurf=options.draft)
     vorlage = find_template(KINDS[art].vorlage, options.templates_dir)
     template = load_template(vorlage)
     data = template.render(context)
@@ -127,7 +135,7 @@ def pdf_metadata(ergebnis: Ergebnis, art: str, context: dict[str, Any], embed: b
     if aktenzeichen:
         keywords.insert(0, aktenzeichen)
     metadata = {"title": f"{DOKUMENTE[art]} – {fall.antragsteller.name} {fall.bewilligungszeitraum.beginn.year}",
-                "subject": f"{DOKUMENTE[art]} nach der {ergebnis.regelwerk.kurztitel}",
+                "subject": f"{DOKUMENTE[art]} nach der {ergebnis.regelwerk.kurztitel if ergebnis.regelwerk else ''}",
                 "author": author, "keywords": ", ".join(keywords), "date": document_date(fall, art)}
     if embed:
         metadata["attachments"] = [("fall.json", embedded_case_json(ergebnis, art), "application/json")]
@@ -198,5 +206,4 @@ def case_context(case_path: Path, rule_sets: dict[str, Any] | None = None) -> di
         fehler = "; ".join(b.meldung for b in ergebnis.befunde if b.schwere == "fehler")
         raise RenderError(f"Der Fall hat Fehler; das Formular wird nicht ausgefüllt: {fehler}", datei=str(case_path))
     art = "auszahlung" if available(ergebnis, "auszahlung") else "antrag"
-    return build_context(ergebnis.fall, ergebnis.regelwerk, ergebnis.berechnung, load_referenz(), art,
-                         befunde=ergebnis.befunde)
+    return document_context(ergebnis, art)
