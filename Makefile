@@ -9,7 +9,7 @@ OUT   ?= ausgabe
 APT_PACKAGES := python3 python3-venv python3-pip libreoffice-writer-nogui \
 	fonts-crosextra-carlito fonts-liberation fonts-dejavu-core poppler-utils
 
-.PHONY: setup system-deps venv demo test bench clean
+.PHONY: setup system-deps venv demo test test-fast lint bench clean
 
 setup: system-deps venv
 
@@ -39,9 +39,18 @@ demo: setup
 	-$(VENV)/bin/kim-docs batch run samples/batch/kim-2025.xlsx -o $(OUT)/stapel-2025 --quiet
 	@echo "Stapel der 54 Empfänger 2025 (drei Zeilen mit absichtlichen Fehlern): $(OUT)/stapel-2025/bericht.csv"
 
-test: setup
+# ruff and mypy over the package (installed into the venv by '.[test]')
+lint: setup
+	$(VENV)/bin/ruff check kim_docs
+	$(VENV)/bin/mypy
+
+test: lint
 	$(VENV)/bin/kim-docs templates lint
 	$(PY) -m pytest
+
+# the edit-test loop: every test that needs no LibreOffice
+test-fast: setup
+	KIM_TEST_FAST=1 $(PY) -m pytest -m "not libreoffice"
 
 bench: setup
 	$(PY) benchmarks/calc.py
