@@ -16,10 +16,8 @@ import yaml
 
 from .errors import InputError
 
-try:  # the C loader is several times faster; fall back to pure Python where absent
-    _BaseLoader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _BaseLoader = yaml.SafeLoader
+# the C loader is several times faster; fall back to pure Python where absent
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Positions = dict[str, tuple[int, int]]
 
@@ -27,7 +25,7 @@ _TYPE_NAMES = {list: "eine Liste", str: "ein Text", int: "eine Zahl", Decimal: "
                bool: "ein Wahrheitswert", type(None): "nichts (null)"}
 
 
-class _ExactLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _ExactLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     """Safe loader that builds floats as Decimal and reports impossible dates."""
 
 
@@ -145,8 +143,9 @@ def load_mapping(path: Path) -> tuple[dict[str, Any], Positions]:
     """Read a YAML or JSON file that must hold one mapping (an object)."""
     text = read_text(path)
     datei = str(path)
+    positions: Positions = {}
     if path.suffix.lower() == ".json":
-        data, positions = load_json_text(text, datei), {}
+        data = load_json_text(text, datei)
     else:
         data, positions = load_yaml_text(text, datei)
     if not isinstance(data, dict):

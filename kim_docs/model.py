@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import InputError
 from .load import Positions, load_mapping
@@ -240,7 +241,7 @@ def _position_of(feld: str, positions: Positions) -> tuple[int | None, int | Non
     return None, None
 
 
-def _error_message(err: dict[str, Any]) -> str:
+def _error_message(err: ErrorDetails) -> str:
     loc = err["loc"]
     feld = loc_to_path(loc)
     kind = err["type"]
@@ -255,7 +256,7 @@ def _error_message(err: dict[str, Any]) -> str:
         expected = err.get("ctx", {}).get("expected", "")
         reason = f"ist nicht zulässig; erlaubt: {expected.replace(' or ', ', ')}"
     if reason is None and kind == "string_pattern_mismatch":
-        reason = _PATTERN_REASONS.get(loc[-1], "hat nicht das erwartete Format")
+        reason = _PATTERN_REASONS.get(str(loc[-1]), "hat nicht das erwartete Format")
     if reason is None:
         reason = f"ist ungültig ({err['msg']})"
     return f"Feld '{feld}': {shown} {reason}"

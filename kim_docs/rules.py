@@ -189,7 +189,6 @@ class RuleSet(_Data):
     auszahlung: Auszahlung
     fristen: Fristen
     verwendungsnachweis: VerwendungsRegel
-    rundung: str = "ROUND_HALF_UP"
     anbest: Anbest
     auflagen: Auflagen
     klauseln: Klauseln
