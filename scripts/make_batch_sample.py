@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from stdnum import iban as iban_check  # noqa: E402
 
 from kim_docs import sheets  # noqa: E402
+from kim_docs.sheets.tables import header_key  # noqa: E402
 
 REFERENCE = ROOT / "kim_docs" / "reference"
 OUT_XLSX = ROOT / "kim_docs" / "samples" / "batch" / "kim-2025.xlsx"
@@ -197,10 +198,10 @@ def build_case(index: int, recipient: dict, grosse: dict[str, list[str]]) -> dic
 
 
 def row(sheet: sheets.Sheet, values: dict, fall_id: str | None = None) -> list:
-    headers = {sheets._norm(c.header): n for n, c in enumerate(sheet.columns)}
+    headers = {header_key(c.header): n for n, c in enumerate(sheet.columns)}
     out = [None] * len(sheet.columns)
     for header, value in values.items():
-        out[headers[sheets._norm(header)]] = value  # KeyError: typo in this script
+        out[headers[header_key(header)]] = value  # KeyError: typo in this script
     if fall_id is not None:
         out[0] = fall_id
     return out

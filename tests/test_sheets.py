@@ -1,4 +1,4 @@
-"""Tests of the spreadsheet input (kim_docs/sheets.py) and the batch sample."""
+"""Tests of the spreadsheet input (kim_docs/sheets/) and the batch sample."""
 from __future__ import annotations
 
 import csv
@@ -433,8 +433,8 @@ def test_template_has_headers_dropdowns_help_and_reads_back(tmp_path):
     assert faelle.max_row == 2 and faelle["A2"].value == "BEISPIEL-1"
     hilfe = [[c.value for c in row] for row in workbook["Hilfe"].iter_rows()]
     assert hilfe[0] == ["Tabelle", "Spalte", "Pflicht", "Werte", "Feld im Fall", "Erklärung"]
-    assert ["Stellen", "Anteil", "ja", None, "stellen[i].anteil"] == hilfe[
-        [r[:2] for r in hilfe].index(["Stellen", "Anteil"])][:5]
+    anteil_row = hilfe[[r[:2] for r in hilfe].index(["Stellen", "Anteil"])]
+    assert anteil_row[:5] == ["Stellen", "Anteil", "ja", None, "stellen[i].anteil"]
 
     [case] = sheets.read_workbook(path)
     assert case.fall_id == "BEISPIEL-1" and case.fehler == []
