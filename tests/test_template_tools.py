@@ -12,17 +12,16 @@ import json
 import re
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from click.testing import CliRunner
+from helpers import ROOT, SAMPLES
 
 from kim_docs.cli import main
 from kim_docs.template_tools import diff_rule_sets, diff_templates, inline, lint, load_rule_set
 from kim_docs.templating import SHIPPED_TEMPLATES, docx_paragraphs
-
-from helpers import ROOT, SAMPLES
 
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
                                    reason="LibreOffice (soffice) oder pdftoppm nicht installiert")
@@ -341,6 +340,7 @@ def test_override_template_used_by_render_and_recorded(tmp_path, monkeypatch):
 
 # --- preview ----------------------------------------------------------------------------------------
 
+@pytest.mark.libreoffice
 @needs_soffice
 def test_preview_makes_docx_pdf_and_pngs(tmp_path):
     out = tmp_path / "vorschau"
@@ -357,6 +357,7 @@ def test_preview_makes_docx_pdf_and_pngs(tmp_path):
             "(Anlage 2) nicht") in result.output
 
 
+@pytest.mark.libreoffice
 @needs_soffice
 def test_preview_draft_for_sample_with_fehler(tmp_path):
     out = tmp_path / "vorschau"
