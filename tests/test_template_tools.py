@@ -64,7 +64,7 @@ LEITUNG = replace("{{ integrationszentrum.name }}", "{{ integrationszentrum.leit
 
 
 def errors(path: Path) -> list[tuple[str, str, str]]:
-    return [(f.art, f.ort, f.meldung) for f in lint(path).fehler]
+    return [(f.code, f.ort, f.meldung) for f in lint(path).fehler]  # a lint finding's art is its Befund code
 
 
 # --- the shipped templates ---------------------------------------------------------------------
@@ -107,7 +107,7 @@ def test_split_tag_docxtpl_can_rejoin_is_fine(tmp_path):
         '<w:proofErr w:type="spellStart"/><w:r><w:t>betrag }}</w:t></w:r><w:proofErr w:type="spellEnd"/>'))
     report = lint(path)
     assert report.ok
-    assert [(f.art, f.schwere) for f in report.findings] == [("rechtschreibung", "warnung")]
+    assert [(f.code, f.schwere) for f in report.findings] == [("rechtschreibung", "warnung")]
     assert run("templates", "lint", path).exit_code == 0
     assert run("templates", "lint", "--strikt", path).exit_code == 1
 
