@@ -12,17 +12,16 @@ import json
 import re
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from click.testing import CliRunner
+from helpers import ROOT, SAMPLES
 
 from kim_docs.cli import main
 from kim_docs.template_tools import diff_rule_sets, diff_templates, inline, lint, load_rule_set
 from kim_docs.templating import SHIPPED_TEMPLATES, docx_paragraphs
-
-from helpers import ROOT, SAMPLES
 
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
                                    reason="LibreOffice (soffice) oder pdftoppm nicht installiert")
@@ -65,7 +64,7 @@ LEITUNG = replace("{{ integrationszentrum.name }}", "{{ integrationszentrum.leit
 
 
 def errors(path: Path) -> list[tuple[str, str, str]]:
-    return [(f.art, f.ort, f.meldung) for f in lint(path).fehler]
+    return [(f.code, f.ort, f.meldung) for f in lint(path).fehler]  # a lint finding's art is its Befund code
 
 
 # --- the shipped templates ---------------------------------------------------------------------
@@ -108,7 +107,7 @@ def test_split_tag_docxtpl_can_rejoin_is_fine(tmp_path):
         '<w:proofErr w:type="spellStart"/><w:r><w:t>betrag }}</w:t></w:r><w:proofErr w:type="spellEnd"/>'))
     report = lint(path)
     assert report.ok
-    assert [(f.art, f.schwere) for f in report.findings] == [("rechtschreibung", "warnung")]
+    assert [(f.code, f.schwere) for f in report.findings] == [("rechtschreibung", "warnung")]
     assert run("templates", "lint", path).exit_code == 0
     assert run("templates", "lint", "--strikt", path).exit_code == 1
 
@@ -341,6 +340,7 @@ def test_override_template_used_by_render_and_recorded(tmp_path, monkeypatch):
 
 # --- preview ----------------------------------------------------------------------------------------
 
+@pytest.mark.libreoffice
 @needs_soffice
 def test_preview_makes_docx_pdf_and_pngs(tmp_path):
     out = tmp_path / "vorschau"
@@ -357,6 +357,7 @@ def test_preview_makes_docx_pdf_and_pngs(tmp_path):
             "(Anlage 2) nicht") in result.output
 
 
+@pytest.mark.libreoffice
 @needs_soffice
 def test_preview_draft_for_sample_with_fehler(tmp_path):
     out = tmp_path / "vorschau"
