@@ -135,6 +135,7 @@ def test_unknown_kind_is_a_german_error(tmp_path):
         kim_docs.render_cases([], "bescheit", tmp_path)
 
 
+@pytest.mark.libreoffice
 @pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) nicht installiert")
 def test_sigterm_during_render_leaves_no_libreoffice_and_no_staging(tmp_path):
     out = tmp_path / "aus"
