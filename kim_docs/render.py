@@ -144,13 +144,12 @@ def pdf_metadata(ergebnis: Ergebnis, art: str, context: dict[str, Any], embed: b
 
 def embedded_case_json(ergebnis: Ergebnis, art: str) -> bytes:
     """The case and its figures for a receiving system: {"dokument", "fall", "berechnung"}."""
-    import json
-
+    from .manifest import json_bytes  # here: manifest imports this module
     from .report import calc_json
 
     data = {"dokument": art, "fall": ergebnis.fall.model_dump(mode="json", exclude_none=True),
             "berechnung": calc_json(ergebnis)}
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return json_bytes(data)
 
 
 def available(ergebnis: Ergebnis, art: str) -> bool:
