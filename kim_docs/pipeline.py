@@ -63,6 +63,9 @@ class FailurePolicy:
             return str(exc)
         return f"interner Fehler ({type(exc).__name__}: {exc})"
 
+    def conversion_message(self, exc: Exception) -> str:
+        return self.conversion_failed.format(self.message(exc))
+
 
 @dataclass(frozen=True)
 class CaseSource:
@@ -270,22 +273,25 @@ def _convert(made: list[CaseResult], staging: Path, options: RenderOptions, obse
         return
     except failures.caught as exc:
         if len(made) == 1 and not failures.retry_single:
-            _refuse(made[0], failures.conversion_failed.format(failures.message(exc)), observer)
+            _refuse(made[0], failures.conversion_message(exc), observer)
             return
     for i, result in enumerate(made):
         if all(d.pdf is not None and d.pdf.exists() for d in result.dokumente):
             continue  # converted and guarded before the failure
-        folder = staging / f"pdf-{i}"
         try:
-            if not all(d.docx.exists() for d in result.dokumente):
-                # the PDF guard removed a DOCX: make it again, so the retry says what is wrong
-                assert result.ergebnis is not None
-                folder.mkdir()
-                result.dokumente = render_case(result.ergebnis, result.kinds, folder, options,
-                                               fall_datei=result.source.name)
-            convert(result.dokumente, folder, converter=options.converter, jobs=1)
+            _convert_alone(result, staging / f"pdf-{i}", options)
         except failures.caught as exc:
-            _refuse(result, failures.conversion_failed.format(failures.message(exc)), observer)
+            _refuse(result, failures.conversion_message(exc), observer)
+
+
+def _convert_alone(result: CaseResult, folder: Path, options: RenderOptions) -> None:
+    """The PDFs of one case once more. A DOCX that the PDF guard removed is made again
+    first, so that the retry fails for the same reason, not for a missing file."""
+    if not all(d.docx.exists() for d in result.dokumente):
+        assert result.ergebnis is not None
+        folder.mkdir()
+        result.dokumente = render_case(result.ergebnis, result.kinds, folder, options, fall_datei=result.source.name)
+    convert(result.dokumente, folder, converter=options.converter, jobs=1)
 
 
 def _publish(result: CaseResult, out_dir: Path, options: RenderOptions, known: Mapping[str, str],
