@@ -17,6 +17,8 @@ from .lock import WORK_PREFIX
 from .options import BatchOptions
 
 if TYPE_CHECKING:
+    from ..model import Fall
+    from ..pdf import Converter
     from ..pipeline import FailurePolicy
 
 
@@ -26,7 +28,7 @@ class Auftrag:
     kinds, and the hashes the manifest recorded for its files (those may be replaced)."""
 
     fall_id: str
-    fall: Any
+    fall: Fall
     arten: tuple[str, ...]
     bekannt: dict[str, str]
 
@@ -47,7 +49,7 @@ class _Worker:
     options: BatchOptions
     root: Path                    # this worker's hidden folder in the output folder
     rule_sets: dict[str, Any]
-    converter: Any
+    converter: Converter          # made here: each worker has its own
 
 
 _WORKER: _Worker | None = None   # set once in each worker process by `init`
