@@ -5,8 +5,9 @@
 
 For each N: synthetic cases in a workbook, then
 
-- batch: `kim_docs.batch.run_batch` (worker processes, compiled template, one LibreOffice
-  process per chunk, PDF/A finalisation and the Bescheid guard on the PDF text);
+- batch: `kim_docs.batch.run_batch` (worker processes, each rendering its chunk through
+  `kim_docs.pipeline.render_cases`: compiled template, one LibreOffice process per chunk,
+  PDF/A finalisation and the Bescheid guard on the PDF text);
 - naive: a new `docxtpl.DocxTemplate` per document and one `soffice --convert-to` process
   per document (no finalisation, no guard). It is measured on a sample of documents and
   extrapolated to N (said so in the output).

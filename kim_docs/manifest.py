@@ -52,6 +52,21 @@ def entries_for(dokument: Dokument, out_dir: Path, ergebnis: Any, fall_id: str) 
              "sha256": sha256_file(path), **base} for path in dokument.dateien if path.exists()]
 
 
+def file_matches(path: Path, entry: dict[str, Any]) -> bool:
+    """Whether the file still has the size and SHA-256 its manifest entry recorded."""
+    try:
+        if path.stat().st_size != entry.get("groesse"):
+            return False
+    except OSError:
+        return False
+    return sha256_file(path) == entry.get("sha256")
+
+
+def json_bytes(data: Any) -> bytes:
+    """JSON as kim-docs writes its files: UTF-8, umlauts as they are, indented, final newline."""
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
 def read_manifest(out_dir: Path) -> dict[str, dict[str, Any]]:
     """The entries of an existing manifest, by file; {} when there is none."""
     path = out_dir / NAME
@@ -70,5 +85,5 @@ def write_manifest(out_dir: Path, entries: list[dict[str, Any]], *, merge: bool 
     known.update({entry["datei"]: entry for entry in entries})
     data = {"kim_docs": __version__, "dateien": [known[name] for name in sorted(known)]}
     path = out_dir / NAME
-    write_atomic(path, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    write_atomic(path, json_bytes(data))
     return path

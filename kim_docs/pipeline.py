@@ -33,9 +33,38 @@ from .findings import Befund, Schwere
 from .kinds import ALLE, KEYS
 from .render import Dokument, RenderOptions, available, convert, render_case
 
-__all__ = ["CaseResult", "CaseSource", "RenderObserver", "RenderRun", "render_cases"]
+__all__ = ["CaseResult", "CaseSource", "FailurePolicy", "RenderObserver", "RenderRun", "render_cases"]
 
 STAGING_PREFIX = ".kim-render-"
+
+
+@dataclass(frozen=True)
+class FailurePolicy:
+    """How the failure of one case is worded and how far it reaches; the defaults are
+    those of `kim-docs render`.
+
+    The batch words two messages its own way (its files come from "diesem Stapel"), and
+    there an unexpected exception (a bug, a PDF that LibreOffice broke) must fail only its
+    own case, never the whole chunk: `contain` lists such further exception types.
+    """
+
+    foreign_file: str = "stammt nicht von kim-docs"    # why an unowned file is not replaced
+    conversion_failed: str = "PDF-Erzeugung fehlgeschlagen: {}"
+    contain: tuple[type[Exception], ...] = ()          # beyond KimDocsError, fail only their case
+    retry_single: bool = False                         # retry a failed conversion of a lone case too
+
+    @property
+    def caught(self) -> tuple[type[Exception], ...]:
+        """What fails only its case: every error kim-docs reports, and `contain`."""
+        return (KimDocsError, *self.contain)
+
+    def message(self, exc: Exception) -> str:
+        if isinstance(exc, KimDocsError):
+            return str(exc)
+        return f"interner Fehler ({type(exc).__name__}: {exc})"
+
+    def conversion_message(self, exc: Exception) -> str:
+        return self.conversion_failed.format(self.message(exc))
 
 
 @dataclass(frozen=True)
@@ -109,35 +138,40 @@ class RenderObserver:
 
 def render_cases(sources: Iterable[CaseSource | Path | str], kinds: str | Sequence[str], out_dir: Path,
                  options: RenderOptions | None = None, *, rule_sets: dict[str, Any] | None = None,
-                 known: Mapping[str, str] | None = None, observer: RenderObserver | None = None) -> RenderRun:
+                 known: Mapping[str, str] | None = None, observer: RenderObserver | None = None,
+                 failures: FailurePolicy | None = None, staging_dir: Path | None = None) -> RenderRun:
     """Render the documents `kinds` ('alle' or kind keys) of every case into `out_dir`.
 
     `known` maps file names in `out_dir` to the SHA-256 the manifest recorded for them
     (default: read from `out_dir/manifest.json`); such files may be replaced.
+    `staging_dir` is where the hidden staging folder is made (default: `out_dir`); it must
+    be on the file system of `out_dir`, so that publishing a file is a rename.
     """
     from .manifest import read_manifest, write_manifest
 
     options = options or RenderOptions()
     observer = observer or RenderObserver()
+    failures = failures or FailurePolicy()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if known is None:
         known = {name: entry.get("sha256", "") for name, entry in read_manifest(out_dir).items()}
     wanted = _kinds(kinds)
-    _remove_stale_staging(out_dir)
-    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out_dir))
+    staging_parent = Path(staging_dir) if staging_dir is not None else out_dir
+    _remove_stale_staging(staging_parent)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=staging_parent))
     run = RenderRun(out_dir, [])
     try:
-        run.results = [_render_one(_source(s), wanted, staging / str(i), options, rule_sets, observer)
+        run.results = [_render_one(_source(s), wanted, staging / str(i), options, rule_sets, observer, failures)
                        for i, s in enumerate(sources)]
         _refuse_duplicates(run.results, observer)
         made = [r for r in run.results if r.ok and r.dokumente]
         if made and "pdf" in options.formats:
-            _convert(made, staging, options, observer)
+            _convert(made, staging, options, observer, failures)
         with signals_deferred():  # files and their manifest entries: together or not at all
             for result in made:
                 if result.ok:
-                    _publish(result, out_dir, options, known, observer)
+                    _publish(result, out_dir, options, known, observer, failures.foreign_file)
             entries = [entry for result in run.results for entry in result.entries]
             if entries and options.write_manifest:
                 run.manifest = write_manifest(out_dir, entries)
@@ -180,12 +214,14 @@ def _evaluate(source: CaseSource, rule_sets: dict[str, Any] | None) -> Ergebnis:
 
 
 def _render_one(source: CaseSource, wanted: tuple[str, ...], folder: Path, options: RenderOptions,
-                rule_sets: dict[str, Any] | None, observer: RenderObserver) -> CaseResult:
+                rule_sets: dict[str, Any] | None, observer: RenderObserver, failures: FailurePolicy) -> CaseResult:
     result = CaseResult(source)
     try:
         result.ergebnis = ergebnis = _evaluate(source, rule_sets)
     except InputError as exc:
         return _refuse(result, str(exc), observer, unreadable=True)
+    except failures.contain as exc:
+        return _refuse(result, failures.message(exc), observer)
     if ergebnis.berechnung is None or (ergebnis.hat_fehler and not options.draft):
         result.befunde = [b for b in ergebnis.befunde if b.schwere is Schwere.FEHLER]
         return _refuse(result, "Fehler – kein Dokument erstellt", observer)
@@ -198,8 +234,8 @@ def _render_one(source: CaseSource, wanted: tuple[str, ...], folder: Path, optio
     folder.mkdir()
     try:
         result.dokumente = render_case(ergebnis, result.kinds, folder, options, fall_datei=source.name)
-    except KimDocsError as exc:
-        return _refuse(result, str(exc), observer)
+    except failures.caught as exc:
+        return _refuse(result, failures.message(exc), observer)
     observer.rendered(result)
     return result
 
@@ -227,28 +263,39 @@ def _refuse(result: CaseResult, message: str, observer: RenderObserver, unreadab
     return result
 
 
-def _convert(made: list[CaseResult], staging: Path, options: RenderOptions, observer: RenderObserver) -> None:
+def _convert(made: list[CaseResult], staging: Path, options: RenderOptions, observer: RenderObserver,
+             failures: FailurePolicy) -> None:
     """All PDFs in one go; if that fails, case by case, so only the failing case fails."""
     dokumente = [d for result in made for d in result.dokumente]
     observer.converting(len(dokumente))
     try:
         convert(dokumente, staging / "pdf", converter=options.converter, jobs=options.jobs)
         return
-    except KimDocsError as exc:
-        if len(made) == 1:
-            _refuse(made[0], f"PDF-Erzeugung fehlgeschlagen: {exc}", observer)
+    except failures.caught as exc:
+        if len(made) == 1 and not failures.retry_single:
+            _refuse(made[0], failures.conversion_message(exc), observer)
             return
     for i, result in enumerate(made):
         if all(d.pdf is not None and d.pdf.exists() for d in result.dokumente):
             continue  # converted and guarded before the failure
         try:
-            convert(result.dokumente, staging / f"pdf-{i}", converter=options.converter, jobs=1)
-        except KimDocsError as exc:
-            _refuse(result, f"PDF-Erzeugung fehlgeschlagen: {exc}", observer)
+            _convert_alone(result, staging / f"pdf-{i}", options)
+        except failures.caught as exc:
+            _refuse(result, failures.conversion_message(exc), observer)
+
+
+def _convert_alone(result: CaseResult, folder: Path, options: RenderOptions) -> None:
+    """The PDFs of one case once more. A DOCX that the PDF guard removed is made again
+    first, so that the retry fails for the same reason, not for a missing file."""
+    if not all(d.docx.exists() for d in result.dokumente):
+        assert result.ergebnis is not None
+        folder.mkdir()
+        result.dokumente = render_case(result.ergebnis, result.kinds, folder, options, fall_datei=result.source.name)
+    convert(result.dokumente, folder, converter=options.converter, jobs=1)
 
 
 def _publish(result: CaseResult, out_dir: Path, options: RenderOptions, known: Mapping[str, str],
-             observer: RenderObserver) -> None:
+             observer: RenderObserver, foreign: str) -> None:
     """Move the finished files of one case into `out_dir`, or none of them."""
     from .manifest import entries_for
 
@@ -261,7 +308,7 @@ def _publish(result: CaseResult, out_dir: Path, options: RenderOptions, known: M
         moves += [(path, out_dir / path.name) for path in dokument.dateien]
     try:
         for src, dst in moves:
-            may_replace(src, dst, known.get(dst.name), options.overwrite)
+            may_replace(src, dst, known.get(dst.name), options.overwrite, foreign)
     except RenderError as exc:
         _refuse(result, str(exc), observer)
         return
@@ -274,8 +321,10 @@ def _publish(result: CaseResult, out_dir: Path, options: RenderOptions, known: M
         result.entries += entries_for(dokument, out_dir, result.ergebnis, result.source.name)
 
 
-def may_replace(new: Path, old: Path, recorded: str | None, overwrite: bool) -> None:
-    """Refuse to replace a file the manifest does not own, or one changed by hand."""
+def may_replace(new: Path, old: Path, recorded: str | None, overwrite: bool,
+                foreign: str = FailurePolicy.foreign_file) -> None:
+    """Refuse to replace a file the manifest does not own (`foreign` says why), or one
+    changed by hand."""
     from .files import sha256_file
 
     if overwrite or not old.exists():
@@ -284,5 +333,5 @@ def may_replace(new: Path, old: Path, recorded: str | None, overwrite: bool) -> 
     # identical bytes: e.g. finished by a run killed before it wrote the manifest
     if current == recorded or current == sha256_file(new):
         return
-    why = "weicht vom Manifest ab (von Hand geändert?)" if recorded else "stammt nicht von kim-docs"
+    why = "weicht vom Manifest ab (von Hand geändert?)" if recorded else foreign
     raise RenderError(f"Datei {old.name} {why}; sie wird nicht überschrieben (mit --overwrite ersetzen)")

@@ -144,13 +144,12 @@ def pdf_metadata(ergebnis: Ergebnis, art: str, context: dict[str, Any], embed: b
 
 def embedded_case_json(ergebnis: Ergebnis, art: str) -> bytes:
     """The case and its figures for a receiving system: {"dokument", "fall", "berechnung"}."""
-    import json
-
+    from .manifest import json_bytes  # here: manifest imports this module
     from .report import calc_json
 
     data = {"dokument": art, "fall": ergebnis.fall.model_dump(mode="json", exclude_none=True),
             "berechnung": calc_json(ergebnis)}
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return json_bytes(data)
 
 
 def available(ergebnis: Ergebnis, art: str) -> bool:
@@ -180,16 +179,18 @@ def _convert_group(dokumente: list[Dokument], out_dir: Path, converter: Any) -> 
     from .pdf import docx_to_pdf, pdf_text
 
     pdfs = docx_to_pdf([d.docx for d in dokumente], out_dir, [d.metadata for d in dokumente], converter=converter)
-    for dokument, pdf in zip(dokumente, pdfs):
-        dokument.pdf = pdf
-    for dokument in dokumente:
-        if needs_clauses(dokument.art) and dokument.pdf is not None:
+    # A document gets its PDF only once the PDF is guarded: after a failure, the caller
+    # retries exactly the documents without one, and no unguarded PDF is left behind.
+    for i, (dokument, pdf) in enumerate(zip(dokumente, pdfs)):
+        if needs_clauses(dokument.art):
             try:
-                check_clauses(pdf_text(dokument.pdf), dokument.context, f"PDF {dokument.pdf.name}")
+                check_clauses(pdf_text(pdf), dokument.context, f"PDF {pdf.name}")
             except RenderError:
-                dokument.pdf.unlink(missing_ok=True)
                 dokument.docx.unlink(missing_ok=True)
+                for unguarded in pdfs[i:]:
+                    unguarded.unlink(missing_ok=True)
                 raise
+        dokument.pdf = pdf
 
 
 def case_context(case_path: Path, rule_sets: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -324,23 +324,32 @@ def test_same_recipient_twice_fails_the_second(tmp_path, cli):
     assert "gehört schon zu Fall T-01" in failed[0]["meldung"]
 
 
-def test_failing_conversion_fails_only_its_case(tmp_path, cli, monkeypatch):
-    """LibreOffice fails on one document: the chunk is redone case by case, the others
-    get their PDFs. (The workers are forked, so they inherit the patched converter.)"""
-    from kim_docs.errors import ConversionError
-    from kim_docs.pdf import LibreOfficeConverter
+class _FailsForCase2:
+    """LibreOffice, except that it fails on every conversion that includes case T-02.
+    A module-level class: BatchOptions calls it in each worker process."""
 
-    original = LibreOfficeConverter.convert
+    def __init__(self) -> None:
+        from kim_docs.pdf import LibreOfficeConverter
+
+        self.libreoffice = LibreOfficeConverter()
 
     def convert(self, docx_paths, out_dir):
+        from kim_docs.errors import ConversionError
+
         if any("Kreis-Test-02" in Path(p).name for p in docx_paths):
             raise ConversionError("LibreOffice ist mit Code 81 abgebrochen (Test)")
-        return original(self, docx_paths, out_dir)
+        return self.libreoffice.convert(docx_paths, out_dir)
 
-    monkeypatch.setattr(LibreOfficeConverter, "convert", convert)
+
+@pytest.mark.libreoffice
+def test_failing_conversion_fails_only_its_case(tmp_path):
+    """LibreOffice fails on one document: the chunk is redone case by case, the others
+    get their PDFs. (The converter comes with the options, made in each worker.)"""
+    from kim_docs.batch import BatchOptions, run_batch
+
     book = workbook(tmp_path / "kim.xlsx", n=3, bad=False)
     out = tmp_path / "out"
-    result = cli("batch", "run", book, "-o", out, "--jobs", "1", "--chunk", "3")
+    result = run_batch(book, out, BatchOptions(jobs=1, chunk=3, converter_factory=_FailsForCase2))
     assert result.exit_code == 1
     status = {f["fall"]: (f["status"], f["meldung"]) for f in bericht(out)["faelle"]}
     assert status["T-02"] == ("fehlgeschlagen", "LibreOffice ist mit Code 81 abgebrochen (Test)")
@@ -403,6 +412,7 @@ def _manifest_docs(out: Path) -> dict[str, dict]:
     return {e["datei"]: e for e in data["dateien"] if e.get("dokument") == "bescheid"}
 
 
+@pytest.mark.libreoffice
 def test_killed_run_resumes_without_redoing_finished_cases(tmp_path):
     """PDF run killed hard (SIGKILL to the whole process group) after the first finished
     cases; the second run skips them and finishes the rest; nothing partial is left."""
@@ -435,6 +445,7 @@ def test_killed_run_resumes_without_redoing_finished_cases(tmp_path):
     assert run("batch", "verify", out).returncode == 0
 
 
+@pytest.mark.libreoffice
 def test_sigterm_stops_cleanly(tmp_path):
     book = workbook(tmp_path / "kim.xlsx", n=6, bad=False)
     out = tmp_path / "out"
@@ -452,6 +463,7 @@ def test_sigterm_stops_cleanly(tmp_path):
     assert documents(out, ".docx") == []  # --format pdf: no DOCX kept
 
 
+@pytest.mark.libreoffice
 def test_relative_output_folder_with_pdf(tmp_path):
     """Regression: a relative -o made LibreOffice's profile path relative (no file URI)."""
     folder = tmp_path / "faelle"

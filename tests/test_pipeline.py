@@ -73,6 +73,17 @@ def test_a_failing_conversion_fails_only_its_case(tmp_path):
         "2025_Kreis-Test_Antrag.docx", "2025_Kreis-Test_Antrag.pdf", "manifest.json"]
 
 
+def test_a_bescheid_pdf_without_its_clauses_is_never_published(tmp_path):
+    """A blank PDF lacks the mandatory clauses: both Bescheide are refused, also the one
+    converted in the same call after the first that failed the guard."""
+    cases = [SAMPLES / "kreis-musterland-2025.yaml", SAMPLES / "kreis-soest-vakanz-2025.yaml"]
+    run = kim_docs.render_cases(cases, "bescheid", tmp_path / "aus",
+                                kim_docs.RenderOptions(converter=BlankPdfConverter()))
+    assert [r.fehler.split(":")[0] for r in run.results] == ["PDF-Erzeugung fehlgeschlagen"] * 2
+    assert all("Pflichtklauseln fehlen im PDF 2025_" in r.fehler for r in run.results)
+    assert not run.files and not (tmp_path / "aus" / "manifest.json").exists()
+
+
 def test_case_with_fehler_gets_no_document_and_names_its_findings(tmp_path):
     bad = write_case(tmp_path, make_case(**{"voraussetzungen.ki_betrieb": False}))
     run = kim_docs.render_cases([bad], "antrag", tmp_path / "aus",
@@ -135,6 +146,7 @@ def test_unknown_kind_is_a_german_error(tmp_path):
         kim_docs.render_cases([], "bescheit", tmp_path)
 
 
+@pytest.mark.libreoffice
 @pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) nicht installiert")
 def test_sigterm_during_render_leaves_no_libreoffice_and_no_staging(tmp_path):
     out = tmp_path / "aus"

@@ -24,7 +24,11 @@ from kim_docs.templating import SHIPPED_TEMPLATES, docx_paragraphs
 from helpers import SAMPLES, write_case
 
 HAS_SOFFICE = shutil.which("soffice") is not None
-needs_soffice = pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) nicht installiert")
+
+
+def needs_soffice(test):
+    """Converts with LibreOffice: skipped without soffice, left out by `make test-fast`."""
+    return pytest.mark.libreoffice(pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) nicht installiert")(test))
 
 
 def text_of(path: Path) -> str:
