@@ -497,3 +497,19 @@ def test_documents_of_a_case_that_became_faulty_are_retired(tmp_path, cli):
     entry = next(e for e in manifest["dateien"] if e["datei"] == f"veraltet/{name}")
     assert entry["veraltet"] is True
     assert cli("batch", "verify", out).exit_code == 0
+
+
+def test_rule_set_hash_ignores_where_the_rule_set_file_lies(tmp_path: Path) -> None:
+    """Moving the installation must not mark every case of a batch as changed."""
+    import shutil
+
+    from kim_docs.batch.plan import _rule_set_hash
+    from kim_docs.resources import RULES
+    from kim_docs.rules import load_rule_sets
+
+    shipped = load_rule_sets()["kim-nrw-2024"]
+    copy = tmp_path / "regeln"
+    shutil.copytree(RULES, copy)
+    moved = load_rule_sets([copy])["kim-nrw-2024"]
+    assert moved.quelle != shipped.quelle
+    assert _rule_set_hash(moved) == _rule_set_hash(shipped)

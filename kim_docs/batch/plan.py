@@ -115,5 +115,6 @@ def _template_hashes(options: BatchOptions) -> dict[str, str]:
 
 
 def _rule_set_hash(regelwerk: Any) -> str:
-    data = json.dumps(regelwerk.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    # the content only: where the file lies (`quelle`) must not make every case "changed"
+    data = json.dumps(regelwerk.model_dump(mode="json", exclude={"quelle"}), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
