@@ -1,4 +1,4 @@
-"""Electronic signatures (kim_docs.signing, `pdf sign`/`pdf verify`) with a throwaway CA.
+"""Electronic signatures (kim_docs.pdf.signing, `pdf sign`/`pdf verify`) with a throwaway CA.
 
 The CA and signer keys are generated per test session; no private key is committed.
 """
@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 
-from kim_docs import signing
+from kim_docs.pdf import signing
 from kim_docs.cli_pdf import pdf
 from kim_docs.errors import InputError
 from kim_docs.templating import SHIPPED_TEMPLATES
@@ -209,6 +209,7 @@ def _xmp_value(xmp: str, tag: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.libreoffice
 def test_pdfa_metadata_stays_consistent(pdfa, signer, pki, tmp_path):
     assert _xmp_value(_xmp(pdfa), "pdfaid:part") == "2"
     out = signing.sign(pdfa, signer, tmp_path / "brief-signiert.pdf")

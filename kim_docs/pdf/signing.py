@@ -2,7 +2,8 @@
 
 A signature is appended as an incremental update: earlier signatures stay valid and a
 PDF/A file stays PDF/A (pyHanko rewrites /Producer and the XMP metadata on every
-write; :class:`_ConsistentMetadataWriter` makes both say the same, as PDF/A requires).
+write; :func:`._compat.consistent_metadata_writer_class` makes both say the same, as
+PDF/A requires).
 
 This is an *advanced* electronic signature at most. The Richtlinie asks for the
 hand-signed paper form; only a qualified signature (signature card) can replace the
@@ -11,14 +12,17 @@ written form (§ 3a VwVfG NRW). See docs/pdf-formulare-signatur.md.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from kim_docs.errors import InputError, KimDocsError
 from kim_docs.files import read_bytes, write_atomic
+
+from . import _compat
 
 __all__ = [
     "SignatureReport",
@@ -82,36 +86,7 @@ def load_signer(p12_path: str | os.PathLike, password: bytes | None) -> Any:
         ) from None
     if signer.signing_cert is None or signer.signing_key is None:
         raise InputError("PKCS#12-Datei enthält keinen privaten Schlüssel mit Zertifikat.", datei=str(path))
-    return _cache_private_key(signer)
-
-
-def _cache_private_key(signer: Any) -> Any:
-    """SimpleSigner re-parses (and for RSA re-validates) the private key for every
-    signature, ~70 ms; parse it once so signing many files stays fast."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
-    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
-
-    key = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
-
-    class _CachedKeySigner(type(signer)):
-        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
-            try:
-                algo = mechanism.signature_algo  # e.g. "rsassa_pkcs1v15"
-            except ValueError:
-                algo = mechanism["algorithm"].native
-            hash_algo = get_pyca_cryptography_hash(digest_algorithm)
-            if algo == "rsassa_pkcs1v15" and isinstance(key, RSAPrivateKey):
-                return key.sign(data, PKCS1v15(), hash_algo)
-            if algo == "ecdsa" and isinstance(key, EllipticCurvePrivateKey):
-                return key.sign(data, ECDSA(hash_algo))
-            return super().sign_raw(data, digest_algorithm)  # other mechanisms: pyHanko's path
-
-    signer.__class__ = _CachedKeySigner
-    return signer
+    return _compat.cache_private_key(signer)
 
 
 def load_pkcs11_signer(
@@ -150,45 +125,6 @@ def default_output(pdf_path: str | os.PathLike, out_dir: str | os.PathLike | Non
     """NAME-signiert.pdf beside the input (or in ``out_dir``)."""
     pdf_path = Path(pdf_path)
     return Path(out_dir or pdf_path.parent) / f"{pdf_path.stem}-signiert.pdf"
-
-
-def _writer_class():
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
-    class _ConsistentMetadataWriter(IncrementalPdfFileWriter):
-        """pyHanko appends "; pyHanko x" to Info /Producer but sets XMP pdf:Producer to
-        "pyHanko x" alone, and takes the time twice; PDF/A wants both equal."""
-
-        def _update_meta(self):
-            super()._update_meta()
-            _harmonise_metadata(self)
-
-    return _ConsistentMetadataWriter
-
-
-def _harmonise_metadata(writer: Any) -> None:
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.metadata import model, xmp_xml
-
-    now = datetime.now(UTC).replace(microsecond=0)
-    producer = model.VENDOR
-    if writer._info is not None:
-        info = writer._info.get_object()
-        producer = str(info.get("/Producer", producer))
-        if "/ModDate" in info:
-            info["/ModDate"] = generic.pdf_date(now)
-            writer.mark_update(writer._info)
-    meta = writer.root.get("/Metadata")
-    meta = meta.get_object() if meta is not None else None
-    if isinstance(meta, xmp_xml.MetadataStream):
-        fields = {k: v for root in meta.xmp for k, v in root}
-        fields[model.PDF_PRODUCER] = model.XmpValue(producer)
-        fields[model.XMP_MODDATE] = model.XmpValue(now.isoformat())
-        # same steps as MetadataStream.update_xmp_with_meta, with our values
-        meta._xmp = [model.XmpStructure(fields)]
-        meta._reserialise()
-        meta._encoded_data = None
-        writer.update_container(meta)
 
 
 def sign(
@@ -239,7 +175,7 @@ def _open_incremental(pdf_path: Path) -> Any:
 
     data = read_bytes(pdf_path)
     try:
-        writer = _writer_class()(BytesIO(data), strict=False)
+        writer = _compat.consistent_metadata_writer_class()(BytesIO(data), strict=False)
     except (PdfError, ValueError, KeyError, IndexError) as exc:
         raise InputError(f"PDF-Datei kann nicht gelesen werden ({exc}).", datei=str(pdf_path)) from None
     if writer.prev.encrypted:
@@ -275,7 +211,7 @@ def _new_field_name(existing: list) -> str:
     return f"Signatur{n}"
 
 
-def _load_trust(trust_pems: list[str | os.PathLike]) -> list[Any]:
+def _load_trust(trust_pems: Sequence[str | os.PathLike]) -> list[Any]:
     from asn1crypto import pem, x509
 
     certs = []
@@ -294,7 +230,7 @@ def _load_trust(trust_pems: list[str | os.PathLike]) -> list[Any]:
     return certs
 
 
-def verify(pdf_path: str | os.PathLike, trust_pems: list[str | os.PathLike] = ()) -> list[SignatureReport]:
+def verify(pdf_path: str | os.PathLike, trust_pems: Sequence[str | os.PathLike] = ()) -> list[SignatureReport]:
     """Check every signature of the file; a file without signature gives []."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
