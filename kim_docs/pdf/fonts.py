@@ -1,25 +1,33 @@
 """The font that filled-in values are drawn with, and its embedding in the PDF.
 
-The TrueType font (DejaVu Sans or Liberation Sans: umlauts, ß, € and German quotes)
-is read without extra libraries. It is embedded as a Type0/CIDFontType2 font with Identity-H encoding
+fontTools reads the TrueType font (DejaVu Sans or Liberation Sans: umlauts, ß, € and
+German quotes). It is embedded as a Type0/CIDFontType2 font with Identity-H encoding
 (text is written as glyph ids) and a ToUnicode map, so text extraction yields the
 real letters.
 
 The embedded program is a subset "by emptying": glyph ids stay, the outlines of unused
 glyphs are dropped and only the tables a PDF viewer needs are kept, which keeps a
-filled form around 20-40 KB.
+filled form around 20-40 KB. fontTools' own subsetter would renumber the glyphs and
+recompile the tables, changing the bytes of every filled form and of the shipped
+form; this way the output is the same as before fontTools, byte for byte.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import io
+import logging
 import os
 import re
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 
+from fontTools.ttLib import TTFont, TTLibError
+from fontTools.ttLib.sfnt import SFNTWriter
 from pypdf import PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, TextStringObject
 
 from kim_docs.errors import KimDocsError
 
@@ -37,60 +45,46 @@ FONT_CANDIDATES = (
 FONT_ENV = "KIM_DOCS_FONT"
 FONT_RES = "/KimF"  # resource name of the font in every appearance stream
 
+# the tables of a TrueType program inside a PDF (ISO 32000-1, 9.9: no cmap, name, post)
+KEEP_TABLES = ("cvt ", "fpgm", "glyf", "head", "hhea", "hmtx", "loca", "maxp", "prep")
+
+
 class TrueTypeFont:
     """Metrics, Unicode map and subsetting of one TrueType font file."""
 
-    KEEP_TABLES = (b"cvt ", b"fpgm", b"glyf", b"head", b"hhea", b"hmtx", b"loca", b"maxp", b"prep")
-
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
-        data = self.path.read_bytes()
-        self.data = data
-        num = struct.unpack_from(">H", data, 4)[0]
-        self.tables: dict[bytes, tuple[int, int]] = {}
-        for i in range(num):
-            tag, _, off, length = struct.unpack_from(">4sIII", data, 12 + 16 * i)
-            self.tables[tag] = (off, length)
-        head = self._table(b"head")
-        self.units = struct.unpack_from(">H", head, 18)[0]
-        self.bbox = struct.unpack_from(">hhhh", head, 36)
-        loca_long = struct.unpack_from(">h", head, 50)[0] == 1
-        hhea = self._table(b"hhea")
-        self.ascent, self.descent = struct.unpack_from(">hh", hhea, 4)
-        n_hmetrics = struct.unpack_from(">H", hhea, 34)[0]
-        self.num_glyphs = struct.unpack_from(">H", self._table(b"maxp"), 4)[0]
-        self.advances = self._read_hmtx(n_hmetrics)
-        self.loca = self._read_loca(loca_long)
-        self.cmap = self._read_cmap()
+        with _quiet_fonttools():
+            self._read()
+
+    def _read(self) -> None:
+        # no recalculation on write: the subset keeps the original head, hhea, maxp
+        font = TTFont(self.path, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
+        # the raw tables, read before fontTools decompiles (and would recompile) them
+        self._raw = {tag: font.getTableData(tag) for tag in KEEP_TABLES if tag in font}
+        head, hhea = font["head"], font["hhea"]
+        self.units: int = head.unitsPerEm
+        self.bbox = (head.xMin, head.yMin, head.xMax, head.yMax)
+        self.ascent: int = hhea.ascender
+        self.descent: int = hhea.descender
+        self._glyph_order = font.getGlyphOrder()
+        self.num_glyphs = len(self._glyph_order)
+        metrics = font["hmtx"].metrics
+        self.advances = [metrics[name][0] for name in self._glyph_order]
+        self.cmap = self._unicode_cmap(font)
+        self._glyf = font["glyf"]
+        self._loca = list(font["loca"])
         self.name = re.sub(r"[^A-Za-z0-9-]", "", self.path.stem) or "Font"
 
-    def _table(self, tag: bytes) -> bytes:
-        off, length = self.tables[tag]
-        return self.data[off : off + length]
-
-    def _read_hmtx(self, n_hmetrics: int) -> list[int]:
-        hmtx = self._table(b"hmtx")
-        adv = list(struct.unpack_from(f">{2 * n_hmetrics}H", hmtx)[::2])
-        return adv + [adv[-1]] * (self.num_glyphs - n_hmetrics)
-
-    def _read_loca(self, long: bool) -> list[int]:
-        loca = self._table(b"loca")
-        n = self.num_glyphs + 1
-        if long:
-            return list(struct.unpack_from(f">{n}I", loca))
-        return [v * 2 for v in struct.unpack_from(f">{n}H", loca)]
-
-    def _read_cmap(self) -> dict[int, int]:
-        cmap = self._table(b"cmap")
-        count = struct.unpack_from(">H", cmap, 2)[0]
-        subtables = {}
-        for i in range(count):
-            pid, eid, off = struct.unpack_from(">HHI", cmap, 4 + 8 * i)
-            subtables[(pid, eid)] = off
-        if (3, 10) in subtables:
-            return _cmap_format12(cmap, subtables[(3, 10)])
-        if (3, 1) in subtables:
-            return _cmap_format4(cmap, subtables[(3, 1)])
+    def _unicode_cmap(self, font: TTFont) -> dict[int, int]:
+        """code point → glyph id, from the Windows Unicode table (full, else BMP)."""
+        for platform, encoding in ((3, 10), (3, 1)):
+            table = font["cmap"].getcmap(platform, encoding)
+            if table is not None:
+                gids = {name: gid for gid, name in enumerate(self._glyph_order)}
+                mapping = {code: gids[name] for code, name in table.cmap.items()}
+                # format 4 maps unused codes to glyph 0 (.notdef): those are missing
+                return mapping if table.format == 12 else {c: g for c, g in mapping.items() if g}
         raise KimDocsError(f"Schrift {self.path} hat keine Unicode-Zeichentabelle.")
 
     def width(self, text: str, size: float) -> float:
@@ -106,34 +100,41 @@ class TrueTypeFont:
     # -- embedding
 
     def _closure(self, gids: set[int]) -> set[int]:
-        glyf_off = self.tables[b"glyf"][0]
+        """``gids``, .notdef and every glyph a composite glyph among them is built from."""
+        ids = {name: gid for gid, name in enumerate(self._glyph_order)}
         todo, done = list(gids | {0}), set()
         while todo:
             gid = todo.pop()
             if gid in done:
                 continue
             done.add(gid)
-            start, end = self.loca[gid], self.loca[gid + 1]
-            if end - start >= 10 and struct.unpack_from(">h", self.data, glyf_off + start)[0] < 0:
-                todo += _components(self.data, glyf_off + start + 10)
+            glyph = self._glyf[self._glyph_order[gid]]
+            if glyph.isComposite():
+                todo += [ids[name] for name in glyph.getComponentNames(self._glyf)]
         return done
 
     def subset_program(self, gids: set[int]) -> bytes:
+        """The font program with only ``gids`` (and their components) drawn."""
         keep = self._closure(gids)
-        glyf_off = self.tables[b"glyf"][0]
+        raw_glyf = self._raw["glyf"]
         glyf, loca = bytearray(), []
         for gid in range(self.num_glyphs):
             loca.append(len(glyf))
             if gid in keep:
-                glyf += self.data[glyf_off + self.loca[gid] : glyf_off + self.loca[gid + 1]]
+                glyf += raw_glyf[self._loca[gid] : self._loca[gid + 1]]
                 glyf += b"\0" * (-len(glyf) % 4)
         loca.append(len(glyf))
-        head = bytearray(self._table(b"head"))
-        struct.pack_into(">I", head, 8, 0)
-        struct.pack_into(">h", head, 50, 1)  # long loca offsets
-        tables = {tag: self._table(tag) for tag in self.KEEP_TABLES if tag in self.tables}
-        tables.update({b"glyf": bytes(glyf), b"loca": struct.pack(f">{len(loca)}I", *loca), b"head": bytes(head)})
-        return _write_sfnt(tables)
+        head = bytearray(self._raw["head"])
+        struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment: SFNTWriter sets it
+        struct.pack_into(">h", head, 50, 1)  # indexToLocFormat: long offsets
+        tables = dict(self._raw)
+        tables.update({"glyf": bytes(glyf), "loca": struct.pack(f">{len(loca)}I", *loca), "head": bytes(head)})
+        out = io.BytesIO()
+        writer = SFNTWriter(out, len(tables), sfntVersion="\x00\x01\x00\x00")
+        for tag in sorted(tables):  # written in directory order, as fonts usually are
+            writer[tag] = tables[tag]
+        writer.close()
+        return out.getvalue()
 
     def pdf_font(self, writer: PdfWriter, text: str) -> DictionaryObject:
         """Type0 font dictionary (added to ``writer``) covering the characters of ``text``."""
@@ -167,7 +168,7 @@ class TrueTypeFont:
             NameObject("/ToUnicode"): to_unicode,
         })
 
-    def _descriptor(self, base: NameObject, file_stream: object) -> DictionaryObject:
+    def _descriptor(self, base: NameObject, file_stream: IndirectObject) -> DictionaryObject:
         scale = 1000 / self.units
         return DictionaryObject({
             NameObject("/Type"): NameObject("/FontDescriptor"),
@@ -190,76 +191,6 @@ class TrueTypeFont:
         return widths
 
 
-def _cmap_format4(cmap: bytes, off: int) -> dict[int, int]:
-    seg2 = struct.unpack_from(">H", cmap, off + 6)[0]
-    n = seg2 // 2
-    ends = struct.unpack_from(f">{n}H", cmap, off + 14)
-    starts = struct.unpack_from(f">{n}H", cmap, off + 16 + seg2)
-    deltas = struct.unpack_from(f">{n}h", cmap, off + 16 + 2 * seg2)
-    ro_pos = off + 16 + 3 * seg2
-    ranges = struct.unpack_from(f">{n}H", cmap, ro_pos)
-    result = {}
-    for i in range(n):
-        for code in range(starts[i], ends[i] + 1):
-            if code == 0xFFFF:
-                continue
-            if ranges[i] == 0:
-                gid = (code + deltas[i]) & 0xFFFF
-            else:
-                addr = ro_pos + 2 * i + ranges[i] + 2 * (code - starts[i])
-                gid = struct.unpack_from(">H", cmap, addr)[0]
-                gid = (gid + deltas[i]) & 0xFFFF if gid else 0
-            if gid:
-                result[code] = gid
-    return result
-
-
-def _cmap_format12(cmap: bytes, off: int) -> dict[int, int]:
-    groups = struct.unpack_from(">I", cmap, off + 12)[0]
-    result = {}
-    for i in range(groups):
-        start, end, gid = struct.unpack_from(">III", cmap, off + 16 + 12 * i)
-        for k in range(end - start + 1):
-            result[start + k] = gid + k
-    return result
-
-
-def _components(data: bytes, pos: int) -> list[int]:
-    gids = []
-    while True:
-        flags, gid = struct.unpack_from(">HH", data, pos)
-        gids.append(gid)
-        pos += 4 + (4 if flags & 0x1 else 2)
-        pos += 2 if flags & 0x8 else 4 if flags & 0x40 else 8 if flags & 0x80 else 0
-        if not flags & 0x20:
-            return gids
-
-
-def _checksum(data: bytes) -> int:
-    data += b"\0" * (-len(data) % 4)
-    return sum(struct.unpack(f">{len(data) // 4}I", data)) & 0xFFFFFFFF
-
-
-def _write_sfnt(tables: dict[bytes, bytes]) -> bytes:
-    tags = sorted(tables)
-    n = len(tags)
-    sel = n.bit_length() - 1
-    header = struct.pack(">IHHHH", 0x00010000, n, 16 << sel, sel, n * 16 - (16 << sel))
-    offset = 12 + 16 * n
-    records, body = b"", b""
-    for tag in tags:
-        data = tables[tag]
-        records += struct.pack(">4sIII", tag, _checksum(data), offset + len(body), len(data))
-        body += data + b"\0" * (-len(data) % 4)
-    font = bytearray(header + records + body)
-    # head.checkSumAdjustment makes the whole file sum to 0xB1B0AFBA
-    for i, tag in enumerate(tags):
-        if tag == b"head":
-            pos = struct.unpack_from(">I", font, 12 + 16 * i + 8)[0]
-            struct.pack_into(">I", font, pos + 8, (0xB1B0AFBA - _checksum(bytes(font))) & 0xFFFFFFFF)
-    return bytes(font)
-
-
 def _to_unicode_cmap(mapping: dict[int, str]) -> bytes:
     lines = [
         "/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
@@ -277,6 +208,19 @@ def _to_unicode_cmap(mapping: dict[int, str]) -> bytes:
     return "\n".join(lines).encode("ascii")
 
 
+@contextlib.contextmanager
+def _quiet_fonttools() -> Iterator[None]:
+    """fontTools logs its doubts about a usable font (Carlito: "'created' timestamp seems
+    very low") as warnings on stderr; kim-docs prints only its own messages."""
+    log = logging.getLogger("fontTools")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 @functools.lru_cache(maxsize=4)
 def _load_font_cached(path: str) -> TrueTypeFont:
     return TrueTypeFont(path)
@@ -290,7 +234,7 @@ def load_font() -> TrueTypeFont:
         if candidate and Path(candidate).is_file():
             try:
                 return _load_font_cached(candidate)
-            except (struct.error, KeyError, IndexError) as exc:
+            except (TTLibError, struct.error, KeyError, IndexError, AssertionError) as exc:
                 raise KimDocsError(f"Schriftdatei {candidate} ist keine lesbare TrueType-Schrift ({exc}).") from None
     if override:
         raise KimDocsError(f"Schriftdatei aus {FONT_ENV} nicht gefunden: {override}")
