@@ -97,13 +97,16 @@ def load_pkcs11_signer(
     key_label: str | None = None,
     cert_label: str | None = None,
 ) -> Any:
-    """Signer on a PKCS#11 token (smart card / signature card). UNTESTED.
+    """Signer on a PKCS#11 token (smart card / signature card), found by its label.
 
-    Needs the optional package ``python-pkcs11`` (not a dependency of kim-docs) and the
-    card vendor's PKCS#11 module. The session stays open for the life of the process.
+    Needs python-pkcs11 (installed with kim-docs as ``pyHanko[pkcs11]``) and the card
+    vendor's PKCS#11 module. The session stays open for the life of the process.
     With ``user_pin=None`` the token's PIN pad is used (protected authentication path).
+    The certificate is looked up by ``cert_label``, else by ``key_label``.
+    Tested with SoftHSM (tests/test_signing.py).
     """
     try:
+        from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign import pkcs11 as hanko_pkcs11
     except ImportError:
         raise KimDocsError(
@@ -111,7 +114,9 @@ def load_pkcs11_signer(
         ) from None
     try:
         session = hanko_pkcs11.open_pkcs11_session(
-            str(lib_path), token_label=token_label, user_pin=user_pin or hanko_pkcs11.PROTECTED_AUTH
+            str(lib_path),
+            token_criteria=TokenCriteria(label=token_label),
+            user_pin=user_pin or hanko_pkcs11.PROTECTED_AUTH,
         )
         return hanko_pkcs11.PKCS11Signer(session, key_label=key_label, cert_label=cert_label or key_label)
     except Exception as exc:  # the token library raises its own error types
