@@ -26,12 +26,12 @@ from pypdf.generic import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from kim_docs.pdf import _compat  # noqa: E402
-from kim_docs.pdf.acroform import FF_RADIO  # noqa: E402
-from kim_docs.pdf.appearance import button_appearance, wrap  # noqa: E402
-from kim_docs.pdf.fill import fill  # noqa: E402
-from kim_docs.pdf.fonts import FONT_RES, TrueTypeFont, load_font  # noqa: E402
-from kim_docs.pdf.streams import add_stream  # noqa: E402
+from kim_docs.pdf import _compat
+from kim_docs.pdf.acroform import FF_RADIO
+from kim_docs.pdf.appearance import button_appearance, wrap
+from kim_docs.pdf.fill import fill
+from kim_docs.pdf.fonts import FONT_RES, TrueTypeFont, load_font
+from kim_docs.pdf.streams import add_stream
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "kim_docs" / "templates" / "auszahlungsanforderung-formular.pdf"

@@ -242,13 +242,10 @@ def verify(pdf_path: str | os.PathLike, trust_pems: Sequence[str | os.PathLike] 
 
     pdf_path = Path(pdf_path)
     anchors = _load_trust(list(trust_pems))
+    data = read_bytes(pdf_path)
     try:
-        reader = PdfFileReader(BytesIO(pdf_path.read_bytes()), strict=False)
+        reader = PdfFileReader(BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
-    except FileNotFoundError:
-        raise InputError("Datei nicht gefunden.", datei=str(pdf_path)) from None
-    except OSError as exc:
-        raise InputError(f"Datei kann nicht gelesen werden ({exc.strerror}).", datei=str(pdf_path)) from None
     except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
         raise InputError(f"PDF-Datei kann nicht gelesen werden ({exc}).", datei=str(pdf_path)) from None
     return [_check(sig, anchors) for sig in signatures]
