@@ -72,7 +72,8 @@ def pdf() -> None:
 def fields_cmd(form: Path, mapping_template: Path | None) -> None:
     """Alle Felder eines PDF-Formulars mit Typ, Wert und Einschränkungen auflisten."""
     from .errors import InputError
-    from .forms import KIND_LABELS, list_fields, mapping_skeleton
+    from .pdf.acroform import KIND_LABELS, list_fields
+    from .pdf.mapping import mapping_skeleton
 
     found = list_fields(form)
     for f in found:
@@ -121,7 +122,9 @@ def _notes(f: Any) -> str:
               help="Werte fest in die Seite schreiben und die Formularfelder entfernen.")
 def fill_cmd(form: Path, case: Path, mapping: Path, output: Path, flatten: bool) -> None:
     """Ein PDF-Formular mit den Daten eines Falls ausfüllen."""
-    from .forms import fill, list_fields, render_mapping
+    from .pdf.acroform import list_fields
+    from .pdf.fill import fill
+    from .pdf.mapping import render_mapping
 
     table = _load_mapping(mapping)
     build_context, make_jinja_env = _context_functions()
@@ -189,7 +192,7 @@ def sign_cmd(files: tuple[Path, ...], cert: Path, password_file: Path | None, vi
 
     Das Original bleibt unverändert; frühere Signaturen bleiben gültig.
     """
-    from .signing import default_output, load_signer, sign
+    from .pdf.signing import default_output, load_signer, sign
 
     signer = load_signer(cert, _password(password_file))
     for path in files:
@@ -226,7 +229,7 @@ def verify_cmd(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
     eine Datei keine Signatur hat; 2, wenn eine Datei nicht gelesen werden kann.
     """
     from .errors import InputError
-    from .signing import verify
+    from .pdf.signing import verify
 
     worst = 0
     for path in files:

@@ -26,7 +26,12 @@ from pypdf.generic import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from kim_docs import forms  # noqa: E402
+from kim_docs.pdf import _compat
+from kim_docs.pdf.acroform import FF_RADIO
+from kim_docs.pdf.appearance import button_appearance, wrap
+from kim_docs.pdf.fill import fill
+from kim_docs.pdf.fonts import FONT_RES, TrueTypeFont, load_font
+from kim_docs.pdf.streams import add_stream
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "kim_docs" / "templates" / "auszahlungsanforderung-formular.pdf"
@@ -65,7 +70,7 @@ NOTE = (
 class Page:
     """Collects page content (labels, boxes) and form fields."""
 
-    def __init__(self, writer: PdfWriter, font: forms.TrueTypeFont) -> None:
+    def __init__(self, writer: PdfWriter, font: TrueTypeFont) -> None:
         self.writer, self.font = writer, font
         self.text_ops: list[tuple[float, float, float, str]] = []
         self.line_ops: list[str] = []
@@ -103,7 +108,7 @@ class Page:
         self.y -= ROW
 
     def _add(self, field: DictionaryObject, parent=None) -> None:
-        ref = self.writer._add_object(field)
+        ref = _compat.add_object(self.writer, field)
         self.annots.append(ref)
         if parent is None:
             self.fields.append(ref)
@@ -116,12 +121,12 @@ class Page:
         parent = DictionaryObject({
             NameObject("/T"): TextStringObject(name),
             NameObject("/FT"): NameObject("/Btn"),
-            NameObject("/Ff"): NumberObject(forms.FF_RADIO | (1 << 14)),  # radio, NoToggleToOff
+            NameObject("/Ff"): NumberObject(FF_RADIO | (1 << 14)),  # radio, NoToggleToOff
             NameObject("/V"): NameObject("/Off"),
             NameObject("/TU"): TextStringObject(label),
             NameObject("/Kids"): ArrayObject(),
         })
-        self.fields.append(self.writer._add_object(parent))
+        self.fields.append(_compat.add_object(self.writer, parent))
         x = FIELD_X
         for state, text in choices:
             rect = (x, self.y + 2, 14, 14)
@@ -151,8 +156,8 @@ class Page:
     def _button_ap(self, widget: DictionaryObject, state: str, radio: bool) -> None:
         widget[NameObject("/AP")] = DictionaryObject({
             NameObject("/N"): DictionaryObject({
-                NameObject(f"/{state}"): forms.button_appearance(self.writer, widget, True, radio),
-                NameObject("/Off"): forms.button_appearance(self.writer, widget, False, radio),
+                NameObject(f"/{state}"): button_appearance(self.writer, widget, True, radio),
+                NameObject("/Off"): button_appearance(self.writer, widget, False, radio),
             })
         })
 
@@ -165,22 +170,18 @@ class Page:
 
     def parent(self, name: str) -> DictionaryObject:
         parent = DictionaryObject({NameObject("/T"): TextStringObject(name), NameObject("/Kids"): ArrayObject()})
-        self.fields.append(self.writer._add_object(parent))
+        self.fields.append(_compat.add_object(self.writer, parent))
         return parent
 
     def content(self, font_ref) -> bytes:
         ops = ["0.4 G 0.6 w", *self.line_ops, "0 g"]
         for x, y, size, text in self.text_ops:
-            ops.append(f"BT {forms.FONT_RES} {size} Tf 1 0 0 1 {x:.2f} {y:.2f} Tm {self.font.encode(text).decode()} Tj ET")
+            ops.append(f"BT {FONT_RES} {size} Tf 1 0 0 1 {x:.2f} {y:.2f} Tm {self.font.encode(text).decode()} Tj ET")
         return "\n".join(ops).encode("ascii")
 
 
-def wrap(font: forms.TrueTypeFont, text: str, size: float, width: float) -> list[str]:
-    return forms._wrap(font, text, size, width)
-
-
 def build(out: Path) -> Path:
-    font = forms.load_font()
+    font = load_font()
     writer = PdfWriter()
     writer.add_blank_page(WIDTH, HEIGHT)
     page = Page(writer, font)
@@ -209,19 +210,19 @@ def build(out: Path) -> Path:
         page.y -= 11
 
     all_text = "".join(t for *_, t in page.text_ops)
-    font_ref = writer._add_object(font.pdf_font(writer, all_text))
+    font_ref = _compat.add_object(writer, font.pdf_font(writer, all_text))
     pdf_page = writer.pages[0]
     pdf_page[NameObject("/Resources")] = DictionaryObject({
-        NameObject("/Font"): DictionaryObject({NameObject(forms.FONT_RES): font_ref}),
+        NameObject("/Font"): DictionaryObject({NameObject(FONT_RES): font_ref}),
     })
-    content = forms._stream(writer, page.content(font_ref), compress=True)
+    content = add_stream(writer, page.content(font_ref), compress=True)
     pdf_page[NameObject("/Contents")] = content
     pdf_page[NameObject("/Annots")] = page.annots
-    writer._root_object[NameObject("/AcroForm")] = DictionaryObject({
+    writer.root_object[NameObject("/AcroForm")] = DictionaryObject({
         NameObject("/Fields"): page.fields,
         NameObject("/DA"): TextStringObject("/Helv 0 Tf 0 g"),
         NameObject("/DR"): DictionaryObject({NameObject("/Font"): DictionaryObject({
-            NameObject("/Helv"): writer._add_object(DictionaryObject({
+            NameObject("/Helv"): _compat.add_object(writer, DictionaryObject({
                 NameObject("/Type"): NameObject("/Font"),
                 NameObject("/Subtype"): NameObject("/Type1"),
                 NameObject("/BaseFont"): NameObject("/Helvetica"),
@@ -229,16 +230,16 @@ def build(out: Path) -> Path:
             })),
         })}),
     })
-    writer._root_object[NameObject("/Lang")] = TextStringObject("de-DE")
+    writer.root_object[NameObject("/Lang")] = TextStringObject("de-DE")
     writer.add_metadata({"/Title": "Auszahlungsanforderung KIM (Formular)", "/Producer": "kim-docs"})
     # a fixed file ID derived from the content keeps the output reproducible
     digest = hashlib.md5(page.content(font_ref) + all_text.encode()).digest()
-    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    _compat.set_file_id(writer, ArrayObject([ByteStringObject(digest), ByteStringObject(digest)]))
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.pdf"
         writer.write(raw)
         # fill with nothing: drops NeedAppearances, checks the form reads back
-        return forms.fill(raw, {}, out)
+        return fill(raw, {}, out)
 
 
 def main(argv: list[str]) -> int:

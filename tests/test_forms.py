@@ -1,4 +1,4 @@
-"""PDF form filling (kim_docs.forms): real forms from other producers, read back."""
+"""PDF form filling (kim_docs.pdf.fill): real forms from other producers, read back."""
 from __future__ import annotations
 
 import shutil
@@ -13,9 +13,11 @@ from jinja2.sandbox import SandboxedEnvironment
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, NumberObject
 
-from kim_docs import forms
+from kim_docs.pdf import fonts
 from kim_docs.errors import InputError, KimDocsError
-from kim_docs.forms import fill, list_fields, mapping_skeleton, render_mapping
+from kim_docs.pdf.acroform import FormField, list_fields
+from kim_docs.pdf.fill import fill
+from kim_docs.pdf.mapping import mapping_skeleton, render_mapping
 from kim_docs.templating import SHIPPED_TEMPLATES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +126,7 @@ def test_fill_embeds_a_subset_font(tmp_path):
     out = tmp_path / "out.pdf"
     fill(PDFLATEX, {"Name": GERMAN}, out)
     ap = widgets(out)["Name"][0]["/AP"]["/N"].get_object()
-    font = ap["/Resources"]["/Font"][forms.FONT_RES].get_object()
+    font = ap["/Resources"]["/Font"][fonts.FONT_RES].get_object()
     assert font["/Subtype"] == "/Type0"
     descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
     program = descriptor["/FontFile2"].get_object().get_data()
@@ -210,17 +212,17 @@ def test_pdf_without_form_is_an_input_error(tmp_path):
 
 
 def test_missing_font_is_reported_in_german(monkeypatch):
-    monkeypatch.setattr(forms, "FONT_CANDIDATES", ("/nicht/da.ttf",))
-    monkeypatch.delenv(forms.FONT_ENV, raising=False)
+    monkeypatch.setattr(fonts, "FONT_CANDIDATES", ("/nicht/da.ttf",))
+    monkeypatch.delenv(fonts.FONT_ENV, raising=False)
     with pytest.raises(KimDocsError, match="fonts-dejavu-core oder fonts-liberation"):
-        forms.load_font()
+        fonts.load_font()
 
 
 def test_liberation_sans_works_as_well(tmp_path, monkeypatch):
     font = Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
     if not font.exists():
         pytest.skip("Liberation Sans nicht installiert")
-    monkeypatch.setenv(forms.FONT_ENV, str(font))
+    monkeypatch.setenv(fonts.FONT_ENV, str(font))
     out = tmp_path / "o.pdf"
     fill(PDFLATEX, {"Name": GERMAN}, out)
     assert GERMAN in pdftext(out)
@@ -237,7 +239,7 @@ def test_render_mapping_converts_checkbox_booleans():
         "Betrag": "{{ betraege.gesamt | euro }}",
     }
     result = render_mapping(mapping, context, jinja_env(), fields=list_fields(PDFLATEX) + [
-        forms.FormField("Betrag", "text", None)])
+        FormField("Betrag", "text", None)])
     assert result == {"Name": "Kreis Musterland", "Check": True, "Betrag": "1.234,50 €"}
 
 
@@ -336,6 +338,7 @@ def libreoffice_form(tmp_path_factory) -> Path:
     return work / "form.pdf"
 
 
+@pytest.mark.libreoffice
 def test_libreoffice_form_lists_and_fills(libreoffice_form, tmp_path):
     fields = by_name(libreoffice_form)
     assert fields["Name"].max_length == 30

@@ -15,12 +15,19 @@ import pytest
 from docx import Document
 from pypdf import PdfReader, PdfWriter
 
-from kim_docs import pdf as kpdf
+from kim_docs.pdf import convert as kconvert
 from kim_docs.errors import ConversionError
 from kim_docs.pdf import LibreOfficeConverter, docx_to_pdf, finalize_pdf, pdf_text
 
 HAVE_SOFFICE = shutil.which("soffice") is not None
-needs_soffice = pytest.mark.skipif(not HAVE_SOFFICE, reason="LibreOffice (soffice) fehlt")
+_skip_without_soffice = pytest.mark.skipif(not HAVE_SOFFICE, reason="LibreOffice (soffice) fehlt")
+
+
+def needs_soffice(test):
+    """For tests that convert with the real soffice: skipped without it, and marked
+    `libreoffice` so that `make test-fast` leaves them out."""
+    return pytest.mark.libreoffice(_skip_without_soffice(test))
+
 
 TEXT = "„Zuwendungsbescheid“ für den Kreis Größenwahn: äöüß ÄÖÜ 1.234,56 €"
 META = {
@@ -229,13 +236,13 @@ def blank_pdf(path: Path) -> Path:
 @needs_soffice
 def test_several_documents_per_process(tmp_path, monkeypatch):
     calls: list[int] = []
-    real = kpdf._run_group
+    real = kconvert._run_group
 
     def counting(cmd, timeout, chunk):
         calls.append(len(chunk))
         return real(cmd, timeout, chunk)
 
-    monkeypatch.setattr(kpdf, "_run_group", counting)
+    monkeypatch.setattr(kconvert, "_run_group", counting)
     docs = [make_docx(tmp_path / f"d{i}.docx", extra=f" Dokument {i}") for i in range(5)]
     pdfs = LibreOfficeConverter(max_docs_per_process=3).convert(docs, tmp_path / "out")
     assert calls == [3, 2]
@@ -393,6 +400,6 @@ def test_missing_input_and_clashing_names(tmp_path):
 
 
 def test_filter_uses_json_form():
-    assert kpdf.PDF_EXPORT_FILTER.startswith("pdf:writer_pdf_Export:{")
-    assert '"SelectPdfVersion":{"type":"long","value":"2"}' in kpdf.PDF_EXPORT_FILTER
-    assert '"UseTaggedPDF":{"type":"boolean","value":"true"}' in kpdf.PDF_EXPORT_FILTER
+    assert kconvert.PDF_EXPORT_FILTER.startswith("pdf:writer_pdf_Export:{")
+    assert '"SelectPdfVersion":{"type":"long","value":"2"}' in kconvert.PDF_EXPORT_FILTER
+    assert '"UseTaggedPDF":{"type":"boolean","value":"true"}' in kconvert.PDF_EXPORT_FILTER

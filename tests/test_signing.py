@@ -1,4 +1,4 @@
-"""Electronic signatures (kim_docs.signing, `pdf sign`/`pdf verify`) with a throwaway CA.
+"""Electronic signatures (kim_docs.pdf.signing, `pdf sign`/`pdf verify`) with a throwaway CA.
 
 The CA and signer keys are generated per test session; no private key is committed.
 """
@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 
-from kim_docs import signing
+from kim_docs.pdf import signing
 from kim_docs.cli_pdf import pdf
-from kim_docs.errors import InputError
+from kim_docs.errors import InputError, KimDocsError
 from kim_docs.templating import SHIPPED_TEMPLATES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "forms"
@@ -209,6 +209,7 @@ def _xmp_value(xmp: str, tag: str) -> str:
     return match.group(1)
 
 
+@pytest.mark.libreoffice
 def test_pdfa_metadata_stays_consistent(pdfa, signer, pki, tmp_path):
     assert _xmp_value(_xmp(pdfa), "pdfaid:part") == "2"
     out = signing.sign(pdfa, signer, tmp_path / "brief-signiert.pdf")
@@ -223,6 +224,65 @@ def test_pdfa_metadata_stays_consistent(pdfa, signer, pki, tmp_path):
     assert info.modification_date is None or info.modification_date == moddate
     [report] = signing.verify(out, [pki["ca"]])
     assert report.ok
+
+
+# --------------------------------------------------------------------------- PKCS#11 (SoftHSM)
+
+
+SOFTHSM_LIBS = ("/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")
+TOKEN, PIN, SO_PIN = "kim-test", "123456", "12345678"
+
+
+@pytest.fixture(scope="module")
+def softhsm(tmp_path_factory):
+    """A throwaway SoftHSM token with an RSA key and its certificate (both labelled
+    "karte"), issued by a CA of its own. Yields the module path and the CA file."""
+    pkcs11 = pytest.importorskip("pkcs11")
+    lib = next((p for p in SOFTHSM_LIBS if Path(p).exists()), None)
+    if lib is None or shutil.which("softhsm2-util") is None:
+        pytest.skip("SoftHSM nicht installiert (Debian-Paket softhsm2)")
+    work = tmp_path_factory.mktemp("softhsm")
+    (work / "tokens").mkdir()
+    conf = work / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {work / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca = _cert("Test-CA Karte", "Test-CA Karte", ca_key.public_key(), ca_key, ca=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = _cert("Karla Karte", "Test-CA Karte", key.public_key(), ca_key, ca=False)
+    (work / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (work / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    # the library reads SOFTHSM2_CONF when it is loaded: set for the whole module
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOFTHSM2_CONF", str(conf))
+        util = dict(check=True, capture_output=True, timeout=60)
+        subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", TOKEN,
+                        "--so-pin", SO_PIN, "--pin", PIN], **util)
+        subprocess.run(["softhsm2-util", "--import", str(work / "key.pem"), "--token", TOKEN,
+                        "--label", "karte", "--id", "01", "--pin", PIN], **util)
+        (work / "key.pem").unlink()
+        # softhsm2-util imports keys only; the certificate goes in through PKCS#11
+        a = pkcs11.Attribute
+        with pkcs11.lib(lib).get_token(token_label=TOKEN).open(rw=True, user_pin=PIN) as session:
+            session.create_object({
+                a.CLASS: pkcs11.ObjectClass.CERTIFICATE, a.CERTIFICATE_TYPE: pkcs11.CertificateType.X_509,
+                a.TOKEN: True, a.LABEL: "karte", a.ID: b"\x01", a.SUBJECT: cert.subject.public_bytes(),
+                a.VALUE: cert.public_bytes(serialization.Encoding.DER),
+            })
+        yield {"lib": lib, "ca": work / "ca.pem"}
+
+
+def test_pkcs11_token_signs_and_verifies(softhsm, form):
+    signer = signing.load_pkcs11_signer(softhsm["lib"], token_label=TOKEN, user_pin=PIN, key_label="karte")
+    out = signing.sign(form, signer, reason="Auszahlungsanforderung")
+    [report] = signing.verify(out, [softhsm["ca"]])
+    assert report.signer == "Karla Karte"
+    assert report.intact and report.valid and report.trusted and report.ok
+
+
+def test_pkcs11_unknown_token_is_reported_in_german(softhsm):
+    with pytest.raises(KimDocsError, match="Signaturkarte kann nicht geöffnet werden"):
+        signing.load_pkcs11_signer(softhsm["lib"], token_label="gibt-es-nicht", user_pin=PIN, key_label="karte")
 
 
 # --------------------------------------------------------------------------- CLI

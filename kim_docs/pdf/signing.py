@@ -2,7 +2,8 @@
 
 A signature is appended as an incremental update: earlier signatures stay valid and a
 PDF/A file stays PDF/A (pyHanko rewrites /Producer and the XMP metadata on every
-write; :class:`_ConsistentMetadataWriter` makes both say the same, as PDF/A requires).
+write; :func:`._compat.consistent_metadata_writer_class` makes both say the same, as
+PDF/A requires).
 
 This is an *advanced* electronic signature at most. The Richtlinie asks for the
 hand-signed paper form; only a qualified signature (signature card) can replace the
@@ -11,14 +12,17 @@ written form (§ 3a VwVfG NRW). See docs/pdf-formulare-signatur.md.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from kim_docs.errors import InputError, KimDocsError
 from kim_docs.files import read_bytes, write_atomic
+
+from . import _compat
 
 __all__ = [
     "SignatureReport",
@@ -82,36 +86,7 @@ def load_signer(p12_path: str | os.PathLike, password: bytes | None) -> Any:
         ) from None
     if signer.signing_cert is None or signer.signing_key is None:
         raise InputError("PKCS#12-Datei enthält keinen privaten Schlüssel mit Zertifikat.", datei=str(path))
-    return _cache_private_key(signer)
-
-
-def _cache_private_key(signer: Any) -> Any:
-    """SimpleSigner re-parses (and for RSA re-validates) the private key for every
-    signature, ~70 ms; parse it once so signing many files stays fast."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
-    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
-
-    key = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
-
-    class _CachedKeySigner(type(signer)):
-        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
-            try:
-                algo = mechanism.signature_algo  # e.g. "rsassa_pkcs1v15"
-            except ValueError:
-                algo = mechanism["algorithm"].native
-            hash_algo = get_pyca_cryptography_hash(digest_algorithm)
-            if algo == "rsassa_pkcs1v15" and isinstance(key, RSAPrivateKey):
-                return key.sign(data, PKCS1v15(), hash_algo)
-            if algo == "ecdsa" and isinstance(key, EllipticCurvePrivateKey):
-                return key.sign(data, ECDSA(hash_algo))
-            return super().sign_raw(data, digest_algorithm)  # other mechanisms: pyHanko's path
-
-    signer.__class__ = _CachedKeySigner
-    return signer
+    return _compat.cache_private_key(signer)
 
 
 def load_pkcs11_signer(
@@ -122,13 +97,16 @@ def load_pkcs11_signer(
     key_label: str | None = None,
     cert_label: str | None = None,
 ) -> Any:
-    """Signer on a PKCS#11 token (smart card / signature card). UNTESTED.
+    """Signer on a PKCS#11 token (smart card / signature card), found by its label.
 
-    Needs the optional package ``python-pkcs11`` (not a dependency of kim-docs) and the
-    card vendor's PKCS#11 module. The session stays open for the life of the process.
+    Needs python-pkcs11 (installed with kim-docs as ``pyHanko[pkcs11]``) and the card
+    vendor's PKCS#11 module. The session stays open for the life of the process.
     With ``user_pin=None`` the token's PIN pad is used (protected authentication path).
+    The certificate is looked up by ``cert_label``, else by ``key_label``.
+    Tested with SoftHSM (tests/test_signing.py).
     """
     try:
+        from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign import pkcs11 as hanko_pkcs11
     except ImportError:
         raise KimDocsError(
@@ -136,7 +114,9 @@ def load_pkcs11_signer(
         ) from None
     try:
         session = hanko_pkcs11.open_pkcs11_session(
-            str(lib_path), token_label=token_label, user_pin=user_pin or hanko_pkcs11.PROTECTED_AUTH
+            str(lib_path),
+            token_criteria=TokenCriteria(label=token_label),
+            user_pin=user_pin or hanko_pkcs11.PROTECTED_AUTH,
         )
         return hanko_pkcs11.PKCS11Signer(session, key_label=key_label, cert_label=cert_label or key_label)
     except Exception as exc:  # the token library raises its own error types
@@ -150,45 +130,6 @@ def default_output(pdf_path: str | os.PathLike, out_dir: str | os.PathLike | Non
     """NAME-signiert.pdf beside the input (or in ``out_dir``)."""
     pdf_path = Path(pdf_path)
     return Path(out_dir or pdf_path.parent) / f"{pdf_path.stem}-signiert.pdf"
-
-
-def _writer_class():
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
-    class _ConsistentMetadataWriter(IncrementalPdfFileWriter):
-        """pyHanko appends "; pyHanko x" to Info /Producer but sets XMP pdf:Producer to
-        "pyHanko x" alone, and takes the time twice; PDF/A wants both equal."""
-
-        def _update_meta(self):
-            super()._update_meta()
-            _harmonise_metadata(self)
-
-    return _ConsistentMetadataWriter
-
-
-def _harmonise_metadata(writer: Any) -> None:
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.metadata import model, xmp_xml
-
-    now = datetime.now(UTC).replace(microsecond=0)
-    producer = model.VENDOR
-    if writer._info is not None:
-        info = writer._info.get_object()
-        producer = str(info.get("/Producer", producer))
-        if "/ModDate" in info:
-            info["/ModDate"] = generic.pdf_date(now)
-            writer.mark_update(writer._info)
-    meta = writer.root.get("/Metadata")
-    meta = meta.get_object() if meta is not None else None
-    if isinstance(meta, xmp_xml.MetadataStream):
-        fields = {k: v for root in meta.xmp for k, v in root}
-        fields[model.PDF_PRODUCER] = model.XmpValue(producer)
-        fields[model.XMP_MODDATE] = model.XmpValue(now.isoformat())
-        # same steps as MetadataStream.update_xmp_with_meta, with our values
-        meta._xmp = [model.XmpStructure(fields)]
-        meta._reserialise()
-        meta._encoded_data = None
-        writer.update_container(meta)
 
 
 def sign(
@@ -239,7 +180,7 @@ def _open_incremental(pdf_path: Path) -> Any:
 
     data = read_bytes(pdf_path)
     try:
-        writer = _writer_class()(BytesIO(data), strict=False)
+        writer = _compat.consistent_metadata_writer_class()(BytesIO(data), strict=False)
     except (PdfError, ValueError, KeyError, IndexError) as exc:
         raise InputError(f"PDF-Datei kann nicht gelesen werden ({exc}).", datei=str(pdf_path)) from None
     if writer.prev.encrypted:
@@ -275,7 +216,7 @@ def _new_field_name(existing: list) -> str:
     return f"Signatur{n}"
 
 
-def _load_trust(trust_pems: list[str | os.PathLike]) -> list[Any]:
+def _load_trust(trust_pems: Sequence[str | os.PathLike]) -> list[Any]:
     from asn1crypto import pem, x509
 
     certs = []
@@ -294,20 +235,17 @@ def _load_trust(trust_pems: list[str | os.PathLike]) -> list[Any]:
     return certs
 
 
-def verify(pdf_path: str | os.PathLike, trust_pems: list[str | os.PathLike] = ()) -> list[SignatureReport]:
+def verify(pdf_path: str | os.PathLike, trust_pems: Sequence[str | os.PathLike] = ()) -> list[SignatureReport]:
     """Check every signature of the file; a file without signature gives []."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     pdf_path = Path(pdf_path)
     anchors = _load_trust(list(trust_pems))
+    data = read_bytes(pdf_path)
     try:
-        reader = PdfFileReader(BytesIO(pdf_path.read_bytes()), strict=False)
+        reader = PdfFileReader(BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
-    except FileNotFoundError:
-        raise InputError("Datei nicht gefunden.", datei=str(pdf_path)) from None
-    except OSError as exc:
-        raise InputError(f"Datei kann nicht gelesen werden ({exc.strerror}).", datei=str(pdf_path)) from None
     except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
         raise InputError(f"PDF-Datei kann nicht gelesen werden ({exc}).", datei=str(pdf_path)) from None
     return [_check(sig, anchors) for sig in signatures]
