@@ -132,10 +132,11 @@ class CompiledTemplate:
         self._parts = self._compile(raw)
 
     def _compile(self, raw: bytes) -> list[_Part]:
-        from docxtpl import DocxTemplate
         from jinja2 import TemplateSyntaxError
 
-        patcher = DocxTemplate(io.BytesIO(raw))
+        from ._compat import docx_patcher, patch_xml
+
+        patcher = docx_patcher(raw)
         parts = []
         try:
             archive = zipfile.ZipFile(io.BytesIO(raw))
@@ -146,7 +147,7 @@ class CompiledTemplate:
                 data = archive.read(info)
                 part = _Part(info, data)
                 if _PART.match(info.filename) and b"{" in data:
-                    xml = patcher.patch_xml(data.decode("utf-8"))
+                    xml = patch_xml(patcher, data.decode("utf-8"))
                     xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)  # one paragraph per line, for messages
                     try:
                         part.template = self.env.from_string(xml)
@@ -186,7 +187,9 @@ class CompiledTemplate:
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         if re.search(r"<w:t(?: [^>]*)?>[^<]*[\n\t\a\f]", xml):
-            xml = self._patcher.resolve_listing(xml)  # line breaks and tabs inside values
+            from ._compat import resolve_listing
+
+            xml = resolve_listing(self._patcher, xml)  # line breaks and tabs inside values
         return xml.encode("utf-8")
 
 

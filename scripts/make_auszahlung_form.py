@@ -26,7 +26,7 @@ from pypdf.generic import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from kim_docs.pdf import _compat
+from kim_docs import _compat
 from kim_docs.pdf.acroform import FF_RADIO
 from kim_docs.pdf.appearance import button_appearance, wrap
 from kim_docs.pdf.fill import fill

@@ -87,8 +87,10 @@ def _collect(futures: dict[Future, int], chunks: list[list[Plan]], pending: dict
 
 def _stop(executor: ProcessPoolExecutor) -> None:
     """Stop the workers now (Ctrl-C, kill): SIGTERM makes each kill its LibreOffice and
-    remove its work files. Python 3.11 has no public way; _processes is the pool's own list."""
-    processes = list((getattr(executor, "_processes", None) or {}).values())
+    remove its work files."""
+    from .._compat import pool_processes
+
+    processes = pool_processes(executor)
     for process in processes:
         if process.is_alive():
             process.terminate()

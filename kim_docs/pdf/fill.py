@@ -18,7 +18,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObjec
 from kim_docs.errors import InputError
 from kim_docs.files import write_atomic
 
-from . import _compat
+from .. import _compat
 from .acroform import (
     FF_COMB,
     FF_MULTILINE,

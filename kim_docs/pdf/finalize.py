@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 from kim_docs.errors import ConversionError, KimDocsError
 from kim_docs.files import write_atomic
 
-from . import _compat
+from .. import _compat
 
 if TYPE_CHECKING:
     from pypdf import PdfWriter

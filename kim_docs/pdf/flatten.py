@@ -8,7 +8,7 @@ from __future__ import annotations
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, StreamObject
 
-from . import _compat
+from .. import _compat
 from .acroform import ANNOT_HIDDEN, FieldNode
 from .appearance import colour_operator, widget_rect
 from .streams import add_stream, num

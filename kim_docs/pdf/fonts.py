@@ -31,7 +31,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 
 from kim_docs.errors import KimDocsError
 
-from . import _compat
+from .. import _compat
 from .streams import add_stream
 
 __all__ = ["FONT_CANDIDATES", "FONT_ENV", "FONT_RES", "TrueTypeFont", "load_font"]

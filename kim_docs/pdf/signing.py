@@ -22,7 +22,7 @@ from typing import Any
 from kim_docs.errors import InputError, KimDocsError
 from kim_docs.files import read_bytes, write_atomic
 
-from . import _compat
+from .. import _compat
 
 __all__ = [
     "SignatureReport",

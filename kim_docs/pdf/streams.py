@@ -7,7 +7,7 @@ from typing import Any
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, IndirectObject, NameObject, StreamObject
 
-from . import _compat
+from .. import _compat
 
 __all__ = ["add_stream", "num"]
 

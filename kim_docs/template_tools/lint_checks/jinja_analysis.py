@@ -5,7 +5,6 @@ own so that a line number leads back to a paragraph the maintainer can find in W
 """
 from __future__ import annotations
 
-import io
 import re
 
 from ...findings import Befund
@@ -19,15 +18,15 @@ from .variables import Analyser, Locate, Usage
 
 def _patched_parts(doc: Docx) -> dict[str, str]:
     """The XML of every part with tags as docxtpl prepares it (quotes in tags straightened)."""
-    from docxtpl import DocxTemplate
+    from ..._compat import docx_patcher, patch_xml
 
-    patcher = DocxTemplate(io.BytesIO(b""))  # patch_xml needs no document
+    patcher = docx_patcher()  # patch_xml needs no document
     out: dict[str, str] = {}
     for name in doc.roots:
         xml = doc.parts[name].decode("utf-8")
         if "{" not in xml:
             continue
-        xml = patcher.patch_xml(xml)
+        xml = patch_xml(patcher, xml)
         xml = TAG.sub(lambda m: straighten(m.group()), xml)
         out[name] = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)  # one paragraph per line, for locations
     return out

@@ -1,10 +1,11 @@
-"""The one place that reaches into private internals of pypdf and pyHanko.
+"""The one place that reaches into private or undocumented internals of other libraries.
 
-Everything else in :mod:`kim_docs.pdf` uses the libraries' public API only. What is
-here has no public equivalent (yet); when a library update breaks it, this is the
-file to fix, and pyproject.toml caps the versions for that reason.
+Everything else in kim_docs uses the libraries' public API only. What is here has no
+public equivalent (yet); when a library update breaks it, this is the file to fix, and
+pyproject.toml caps the versions for that reason.
 
-Checked against pypdf 7.1.1, pyHanko 0.38.0 and pyhanko-certvalidator 0.33.0.
+Checked against pypdf 7.1.1, pyHanko 0.38.0, pyhanko-certvalidator 0.33.0, docxtpl 0.20.2
+and the concurrent.futures of Python 3.11.
 
 Third-party modules are imported inside the functions, so that importing this module
 (and with it :mod:`kim_docs.pdf`) stays cheap.
@@ -22,9 +23,46 @@ __all__ = [
     "add_object",
     "cache_private_key",
     "consistent_metadata_writer_class",
+    "docx_patcher",
+    "patch_xml",
+    "pool_processes",
     "replace_object",
+    "resolve_listing",
     "set_file_id",
 ]
+
+
+# --------------------------------------------------------------------------- docxtpl
+
+
+def docx_patcher(docx: bytes = b"") -> Any:
+    """A DocxTemplate used only for its XML preparation, not for rendering (kim-docs
+    renders with its own sandboxed Jinja environment)."""
+    import io
+
+    from docxtpl import DocxTemplate
+
+    return DocxTemplate(io.BytesIO(docx))
+
+
+def patch_xml(patcher: Any, xml: str) -> str:
+    """docxtpl's undocumented preparation of Word XML for Jinja: tags split across runs
+    joined, `{%p`, `{%tr`, `{%tc`, `{%r` moved to their paragraph, row, cell or run."""
+    return str(patcher.patch_xml(xml))
+
+
+def resolve_listing(patcher: Any, xml: str) -> str:
+    """docxtpl's undocumented turning of line breaks and tabs inside values into Word's."""
+    return str(patcher.resolve_listing(xml))
+
+
+# --------------------------------------------------------------------------- concurrent.futures
+
+
+def pool_processes(executor: Any) -> list[Any]:
+    """The worker processes of a ProcessPoolExecutor, to stop them at once (Ctrl-C, kill).
+    Python 3.11 has no public way; `_processes` is the pool's own mapping."""
+    return list((getattr(executor, "_processes", None) or {}).values())
 
 
 # --------------------------------------------------------------------------- pypdf
