@@ -20,7 +20,7 @@ from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 
 from kim_docs import signing
-from kim_docs.cli_pdf import pdf
+from kim_docs.cli.pdf import pdf
 from kim_docs.errors import InputError
 from kim_docs.templating import SHIPPED_TEMPLATES
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .kinds import ALLE, KEYS
+from ..kinds import ALLE, KEYS
 
 ARTEN = (*KEYS, ALLE)
 
@@ -45,10 +45,10 @@ def render(ctx: click.Context, dokument: str, faelle: tuple[Path, ...], out_dir:
     ergibt kein Dokument (Exit-Status 1), außer mit --draft. Ein fehlerhafter Fall hält
     die anderen nicht auf.
     """
-    from .load import expand_paths
-    from .pipeline import render_cases
-    from .render import RenderOptions
-    from .rules import load_rule_sets
+    from ..load import expand_paths
+    from ..pipeline import render_cases
+    from ..render import RenderOptions
+    from ..rules import load_rule_sets
 
     try:
         formats = _formats(fmt)
@@ -73,8 +73,8 @@ def _faelle(n: int) -> str:
 
 def _printer() -> Any:
     """Progress on stderr, one line per case."""
-    from .pipeline import RenderObserver
-    from .report import befunde_text
+    from ..pipeline import RenderObserver
+    from ..report import befunde_text
 
     class Printer(RenderObserver):
         def rendered(self, result: Any) -> None:

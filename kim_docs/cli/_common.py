@@ -16,7 +16,7 @@ class ErrorHandlingGroup(click.Group):
     """Turns every error of the library into a German message and an exit code, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from .errors import KimDocsError
+        from ..errors import KimDocsError
 
         _term_as_interrupt()
         try:

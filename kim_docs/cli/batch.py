@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 import click
 
-from .kinds import KEYS
+from ..kinds import KEYS
 
 ARTEN = KEYS
 _MARK = {"erstellt": "✓", "unverändert": "=", "fehlerhaft": "✗", "fehlgeschlagen": "✗",
@@ -30,8 +30,8 @@ def batch() -> None:
 @click.argument("datei", type=click.Path(dir_okay=False, path_type=Path), metavar="DATEI.xlsx")
 def template(datei: Path) -> None:
     """Schreibt eine leere Arbeitsmappe (Vorlage) mit Hilfe, Auswahllisten und Beispielzeilen."""
-    from .errors import InputError
-    from .sheets import write_template
+    from ..errors import InputError
+    from ..sheets import write_template
 
     if datei.suffix.lower() != ".xlsx":
         raise InputError("Die Vorlage muss auf .xlsx enden", datei=str(datei))
@@ -89,7 +89,7 @@ def run(ctx: click.Context, eingabe: Path, out_dir: Path, documents: str, fmt: s
     Haushaltsmittel überschritten, 2 die Eingabe ist nicht lesbar oder die Mappe hat
     Fehler, die keinem Fall zuzuordnen sind (dann wird nichts erstellt).
     """
-    from .batch import BatchOptions, bericht_data, parse_budget, run_batch
+    from ..batch import BatchOptions, bericht_data, parse_budget, run_batch
 
     arten = ("alle",) if documents.strip().lower() == "alle" else _list(documents, ARTEN, "'--documents'")
     options = BatchOptions(arten=arten, formats=_list(fmt, ("docx", "pdf"), "'--format'"), jobs=jobs or 0,
@@ -209,7 +209,7 @@ def verify(ordner: Path, as_json: bool) -> None:
     Meldet veränderte, fehlende und zusätzliche Dateien. Exit-Status: 0 alles
     unverändert, 1 eine Abweichung, 2 kein oder ein beschädigtes Manifest.
     """
-    from .batch import verify as check
+    from ..batch import verify as check
 
     result = check(ordner)
     if as_json:

@@ -13,14 +13,18 @@ from typing import Any
 
 import click
 
-from . import _click_de  # noqa: F401  (German texts for click's own messages)
-from ._cli_common import ErrorHandlingGroup, fail
+from . import _german  # noqa: F401  (German texts for click's own messages)
+from ._common import ErrorHandlingGroup, fail
+from .batch import batch
+from .pdf import pdf
+from .render import render
+from .templates import templates
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _rule_sets(ctx: click.Context) -> Any:
-    from .rules import load_rule_sets
+    from ..rules import load_rule_sets
 
     return load_rule_sets(tuple(ctx.obj.get("rules_dirs", ())))
 
@@ -56,12 +60,12 @@ def validate(ctx: click.Context, dateien: tuple[Path, ...], as_json: bool) -> No
     Gibt alle Befunde auf einmal aus. Exit-Status: 0 ohne Fehler, 1 bei einem Fehler,
     2 wenn eine Datei nicht gelesen werden kann.
     """
-    from .errors import InputError
-    from .evaluate import evaluate
-    from .findings import count_text
-    from .load import expand_paths
-    from .model import load_case
-    from .report import befunde_text
+    from ..errors import InputError
+    from ..evaluate import evaluate
+    from ..findings import count_text
+    from ..load import expand_paths
+    from ..model import load_case
+    from ..report import befunde_text
 
     rule_sets = _rule_sets(ctx)
     results: list[dict[str, Any]] = []
@@ -102,9 +106,9 @@ def calc(ctx: click.Context, datei: Path, as_json: bool) -> None:
 
     Exit-Status: 0 ohne Fehler, 1 bei einem Fehler, 2 wenn die Datei nicht gelesen werden kann.
     """
-    from .evaluate import evaluate
-    from .model import load_case
-    from .report import calc_json, calc_text
+    from ..evaluate import evaluate
+    from ..model import load_case
+    from ..report import calc_json, calc_text
 
     ergebnis = evaluate(load_case(datei), _rule_sets(ctx))
     if as_json:
@@ -117,7 +121,7 @@ def calc(ctx: click.Context, datei: Path, as_json: bool) -> None:
 @main.command()
 def schema() -> None:
     """Gibt das JSON-Schema der Falldatei aus (für Editoren und andere Systeme)."""
-    from .model import json_schema
+    from ..model import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
@@ -126,24 +130,10 @@ def schema() -> None:
 @click.pass_context
 def rules(ctx: click.Context) -> None:
     """Zeigt die bekannten Regelwerke (Richtlinien) mit Geltung und Beträgen."""
-    from .report import rules_text
+    from ..report import rules_text
 
     click.echo(rules_text(_rule_sets(ctx)))
 
 
-def _register_optional() -> None:
-    """Command groups of other modules, registered where present."""
-    import importlib
-
-    for module, name in (("cli_render", "render"), ("cli_batch", "batch"), ("cli_pdf", "pdf"),
-                         ("cli_templates", "templates")):
-        try:
-            mod = importlib.import_module(f".{module}", __package__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{module}":
-                raise
-            continue
-        main.add_command(getattr(mod, name))
-
-
-_register_optional()
+for _group in (batch, pdf, render, templates):
+    main.add_command(_group)

@@ -14,12 +14,9 @@ from typing import Any
 
 import click
 
-from ._cli_common import ErrorHandlingGroup
+from ._common import ErrorHandlingGroup
 
-try:  # German texts for click's own messages, where the main CLI provides them
-    from . import _click_de  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
+from . import _german  # noqa: F401  (German texts for click's own messages)
 
 PASSWORD_ENV = "KIM_DOCS_CERT_PASSWORD"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -71,8 +68,8 @@ def pdf() -> None:
               help="Gerüst einer Zuordnung (ein Eintrag je ausfüllbares Feld) in diese Datei schreiben.")
 def fields_cmd(form: Path, mapping_template: Path | None) -> None:
     """Alle Felder eines PDF-Formulars mit Typ, Wert und Einschränkungen auflisten."""
-    from .errors import InputError
-    from .forms import KIND_LABELS, list_fields, mapping_skeleton
+    from ..errors import InputError
+    from ..forms import KIND_LABELS, list_fields, mapping_skeleton
 
     found = list_fields(form)
     for f in found:
@@ -121,7 +118,7 @@ def _notes(f: Any) -> str:
               help="Werte fest in die Seite schreiben und die Formularfelder entfernen.")
 def fill_cmd(form: Path, case: Path, mapping: Path, output: Path, flatten: bool) -> None:
     """Ein PDF-Formular mit den Daten eines Falls ausfüllen."""
-    from .forms import fill, list_fields, render_mapping
+    from ..forms import fill, list_fields, render_mapping
 
     table = _load_mapping(mapping)
     build_context, make_jinja_env = _context_functions()
@@ -133,11 +130,11 @@ def fill_cmd(form: Path, case: Path, mapping: Path, output: Path, flatten: bool)
 
 def _context_functions() -> tuple[Any, Any]:
     # provided by the case/render modules; imported late so `pdf sign` works without them
-    from .errors import KimDocsError
+    from ..errors import KimDocsError
 
     try:
-        from .render import case_context as build_context
-        from .templating import make_jinja_env
+        from ..render import case_context as build_context
+        from ..templating import make_jinja_env
     except ImportError as exc:
         raise KimDocsError(f"Ausfüllen aus Falldaten ist in dieser Version nicht verfügbar ({exc}).") from None
     return build_context, make_jinja_env
@@ -146,7 +143,7 @@ def _context_functions() -> tuple[Any, Any]:
 def _load_mapping(path: Path) -> dict[str, Any]:
     import yaml
 
-    from .errors import InputError
+    from ..errors import InputError
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -189,7 +186,7 @@ def sign_cmd(files: tuple[Path, ...], cert: Path, password_file: Path | None, vi
 
     Das Original bleibt unverändert; frühere Signaturen bleiben gültig.
     """
-    from .signing import default_output, load_signer, sign
+    from ..signing import default_output, load_signer, sign
 
     signer = load_signer(cert, _password(password_file))
     for path in files:
@@ -198,7 +195,7 @@ def sign_cmd(files: tuple[Path, ...], cert: Path, password_file: Path | None, vi
 
 
 def _password(password_file: Path | None) -> bytes | None:
-    from .errors import InputError
+    from ..errors import InputError
 
     if password_file is not None:
         try:
@@ -225,8 +222,8 @@ def verify_cmd(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
     Exit-Status 1, wenn eine Signatur beschädigt oder nicht vertrauenswürdig ist oder
     eine Datei keine Signatur hat; 2, wenn eine Datei nicht gelesen werden kann.
     """
-    from .errors import InputError
-    from .signing import verify
+    from ..errors import InputError
+    from ..signing import verify
 
     worst = 0
     for path in files:

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .kinds import KEYS
+from ..kinds import KEYS
 
 ARTEN = KEYS
 _TEMPLATES_DIR = click.option(
@@ -28,9 +28,9 @@ def _rules_dirs(ctx: click.Context) -> tuple[Path, ...]:
 
 def _samples(ctx: click.Context, cases: tuple[str, ...]) -> tuple[list[Any], list[str]]:
     """The sample cases to render with: the named ones (name in samples/ or path), else all."""
-    from .errors import InputError
-    from .rules import load_rule_sets
-    from .template_tools import SAMPLES, load_samples, sample_files
+    from ..errors import InputError
+    from ..rules import load_rule_sets
+    from ..template_tools import SAMPLES, load_samples, sample_files
 
     paths = []
     for case in cases:
@@ -70,9 +70,9 @@ def lint(ctx: click.Context, dateien: tuple[Path, ...], templates_dir: Path | No
     Pflichtklauseln – jeweils mit dem Text des Absatzes oder der Tabellenzelle.
     Exit-Status 1, wenn eine Vorlage einen Fehler hat.
     """
-    from .template_tools import fix_quotes as straighten
-    from .template_tools import lint as lint_one
-    from .template_tools import templates_in_use
+    from ..template_tools import fix_quotes as straighten
+    from ..template_tools import lint as lint_one
+    from ..template_tools import templates_in_use
 
     paths = list(dateien) or templates_in_use(templates_dir)
     missing = [p for p in paths if not p.is_file()]
@@ -119,7 +119,7 @@ def variables(ctx: click.Context, fmt: str) -> None:
 
     Aus dem Code erzeugt (docs/variablen.md ist genau diese Ausgabe im Format md).
     """
-    from .template_tools import catalogue_json, catalogue_markdown, variable_catalogue
+    from ..template_tools import catalogue_json, catalogue_markdown, variable_catalogue
 
     samples, _ = _samples(ctx, ())
     entries = variable_catalogue(samples)
@@ -145,7 +145,7 @@ def preview(ctx: click.Context, docx: Path, cases: tuple[str, ...], out_dir: Pat
     Fälle mit Fehlern werden als ENTWURF gefüllt. Exit-Status 1, wenn ein Dokument
     oder PDF nicht erstellt werden konnte.
     """
-    from .template_tools import preview as make_preview
+    from ..template_tools import preview as make_preview
 
     samples, notes = _samples(ctx, cases)
     for note in notes:
@@ -187,8 +187,8 @@ def diff(ctx: click.Context, alt: str, neu: str, rules: bool, html_out: Path | N
                                                    z. B. kim-nrw-2024, oder Datei)
     Darstellung: [-entfernt-]{+eingefügt+}.
     """
-    from .files import write_atomic
-    from .template_tools import diff_html, diff_rule_sets, diff_templates, inline, load_rule_set, read_docx
+    from ..files import write_atomic
+    from ..template_tools import diff_html, diff_rule_sets, diff_templates, inline, load_rule_set, read_docx
 
     if rules:
         old, new = load_rule_set(alt, _rules_dirs(ctx)), load_rule_set(neu, _rules_dirs(ctx))
