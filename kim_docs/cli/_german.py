@@ -1,78 +1,84 @@
-"""German texts for click's own messages (usage, help headings, usage errors).
+"""click in German: its own messages (usage, help headings, errors) and help summaries.
 
-click takes its texts through gettext; no German catalogue ships with it, so the
-handful of texts a user of kim-docs sees are translated here.
+click takes every text it shows through gettext, looked up when shown by the names `_`
+and `ngettext` of each of its modules; it ships no German catalogue. `install()` binds
+those names to the catalogue `_click_de` (generated from the installed click by
+scripts/click_catalogue.py). It runs on import, before any command is defined: click
+translates some texts (the help option's, the names of path types) when a parameter is
+created.
+
+The names of click's parameter types are German as well: click puts them into messages
+("'x' ist keine gültige ganze Zahl.") and into the metavar of a parameter without one.
 """
 from __future__ import annotations
 
-import click.core
-import click.decorators
-import click.exceptions
-import click.formatting
-import click.parser
-import click.types
+import gettext
+import importlib
+import re
+import sys
 
-_DE = {
-    "Usage:": "Aufruf:",
-    "Usage: ": "Aufruf: ",
-    "Options": "Optionen",
-    "Commands": "Befehle",
-    "Arguments": "Argumente",
-    "Show this message and exit.": "Diese Hilfe anzeigen und beenden.",
-    "Show the version and exit.": "Version anzeigen und beenden.",
-    "Error: {message}": "Fehler: {message}",
-    "Try {command!r} for help.": "Hilfe: {command!r}.",
-    "Try '{command} {option}' for help.": "Hilfe: '{command} {option}'.",
-    "Missing argument": "Fehlendes Argument",
-    "Missing option": "Fehlende Option",
-    "Missing parameter": "Fehlender Parameter",
-    "Missing argument {param_hint}.": "Fehlendes Argument {param_hint}.",
-    "Missing option {param_hint}.": "Fehlende Option {param_hint}.",
-    "Missing {param_type}": "Fehlt: {param_type}",
-    "Missing {param_type}.": "Fehlt: {param_type}.",
-    "No such command {name!r}.": "Unbekannter Befehl {name!r}.",
-    "No such option: {name}": "Unbekannte Option: {name}",
-    "Did you mean {possibility}?": "Meinten Sie {possibility}?",
-    "Invalid value: {message}": "Ungültiger Wert: {message}",
-    "Invalid value for {param_hint}: {message}": "Ungültiger Wert für {param_hint}: {message}",
-    "Got unexpected extra argument ({args})": "Unerwartetes zusätzliches Argument ({args})",
-    "Got unexpected extra arguments ({args})": "Unerwartete zusätzliche Argumente ({args})",
-    "Option {name!r} requires an argument.": "Option {name!r} braucht einen Wert.",
-    "{name} {filename!r} does not exist.": "{name} {filename!r} existiert nicht.",
-    "File": "Datei",
-    "Directory": "Ordner",
-    "Path": "Pfad",
-    "{value!r} is not one of {choices}.": "{value!r} ist keiner der Werte {choices}.",
-    "{value!r} is not {choice}.": "{value!r} ist nicht {choice}.",
-    "{value!r} is not a valid integer.": "{value!r} ist keine ganze Zahl.",
-    "Aborted!": "Abgebrochen!",
-    "(dynamic)": "(dynamisch)",
-    "default:": "Vorgabe:",
-    "required": "Pflicht",
-}
+from ._click_de import MESSAGES, MODULES, PLURALS, TYPE_NAMES
+
+__all__ = ["install", "short_help_safe", "translate", "translate_plural", "unmask"]
+
+_PLATFORM_ONLY = {"_winconsole": "win32"}  # click imports it on Windows only; elsewhere it fails
 
 
-def _(text: str) -> str:
-    return _DE.get(text, text)
+def translate(message: str) -> str:
+    return MESSAGES.get(message) or message
 
 
-def _ngettext(singular: str, plural: str, n: int) -> str:
-    return _(singular if n == 1 else plural)
+def translate_plural(singular: str, plural: str, n: int) -> str:
+    german = PLURALS.get((singular, plural), ("", ""))
+    if all(german):
+        return german[0] if n == 1 else german[1]
+    return singular if n == 1 else plural
 
 
-for _module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types):
-    if hasattr(_module, "_"):
-        _module._ = _  # type: ignore[attr-defined]
-    if hasattr(_module, "ngettext"):
-        _module.ngettext = _ngettext  # type: ignore[attr-defined]
+def install() -> None:
+    """Bind click's `_` and `ngettext` to the German catalogue (idempotent)."""
+    for name in MODULES:
+        if _PLATFORM_ONLY.get(name, sys.platform) != sys.platform:
+            continue
+        # also the modules click imports only when needed (shell completion, pager): ~2 ms
+        module = importlib.import_module(f"click.{name}")
+        if getattr(module, "_", None) in (gettext.gettext, translate):
+            module._ = translate  # type: ignore[attr-defined]
+        if getattr(module, "ngettext", None) in (gettext.ngettext, translate_plural):
+            module.ngettext = translate_plural  # type: ignore[attr-defined]
+    _german_type_names()
 
-_DE["default"] = "Vorgabe"
-_DE["default: {default}"] = "Vorgabe: {default}"
-_original_init = click.core.Command.__init__
+
+def _german_type_names() -> None:
+    import click.types
+
+    for value in vars(click.types).values():
+        if isinstance(value, type) and issubclass(value, click.types.ParamType):
+            german = TYPE_NAMES.get(vars(value).get("name", ""))
+            if german:
+                value.name = german
 
 
-def _init_with_german_metavar(self, *args, options_metavar: str | None = "[OPTIONEN]", **kwargs):  # type: ignore[no-untyped-def]
-    _original_init(self, *args, options_metavar=options_metavar, **kwargs)
+# --------------------------------------------------------------------------- help summaries
+
+# click ends a command's summary in the list of commands at the first sentence end: a
+# period followed by a word that does not start in lowercase. German abbreviations such
+# as "z. B." or "Nr. 5" are followed by exactly such words; without care the summary of
+# "(z. B. alle Bescheide)" would be "(z.".
+_ABBREVIATIONS = re.compile(
+    r"(?<!\w)(?:z\. ?B\.|d\. ?h\.|u\. ?a\.|o\. ?ä\.|s\. ?o\.|s\. ?u\.|i\. ?d\. ?R\."
+    r"|bzw\.|ca\.|evtl\.|ggf\.|inkl\.|vgl\.|usw\.|etc\.|Nr\.|Abs\.|S\.)")
+_DOT, _SPACE = "\ue000", "\ue001"  # private-use characters: no text contains them
 
 
-click.core.Command.__init__ = _init_with_german_metavar  # type: ignore[method-assign]
+def short_help_safe(text: str) -> str:
+    """`text` with the periods and spaces of German abbreviations masked, so that click
+    sees no sentence end there and never breaks the line inside one; same length."""
+    return _ABBREVIATIONS.sub(lambda m: m.group().replace(".", _DOT).replace(" ", _SPACE), text)
+
+
+def unmask(text: str) -> str:
+    return text.replace(_DOT, ".").replace(_SPACE, " ")
+
+
+install()

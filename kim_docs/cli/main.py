@@ -1,8 +1,10 @@
-"""The command line: thin; it parses arguments, calls the library, prints German text.
+"""The root group `kim-docs` with its own commands (validate, calc, schema, rules); the
+other command groups (render, batch, pdf, templates) live in modules of their own.
 
+The command line is thin: it parses arguments, calls the library, prints German text.
 Heavy libraries are imported inside the commands, so `kim-docs --help` stays fast.
 Exit status: 0 no Fehler, 1 a Befund is a Fehler (or a document failed), 2 the input
-cannot be read or the command is misused.
+cannot be read or the command is misused, 130 interrupted (Ctrl-C, SIGTERM).
 """
 from __future__ import annotations
 
@@ -13,27 +15,20 @@ from typing import Any
 
 import click
 
-from . import _german  # noqa: F401  (German texts for click's own messages)
-from ._common import ErrorHandlingGroup, fail
+from ._common import CONTEXT, ErrorHandlingGroup, fail, json_option, rules_dirs_of
 from .batch import batch
 from .pdf import pdf
 from .render import render
 from .templates import templates
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
 
 def _rule_sets(ctx: click.Context) -> Any:
     from ..rules import load_rule_sets
 
-    return load_rule_sets(tuple(ctx.obj.get("rules_dirs", ())))
+    return load_rule_sets(rules_dirs_of(ctx))
 
 
-_Group = ErrorHandlingGroup
-
-
-@click.group(name="kim-docs", cls=_Group, context_settings=CONTEXT, options_metavar="[OPTIONEN]",
-             subcommand_metavar="BEFEHL [ARGUMENTE]...")
+@click.group(name="kim-docs", cls=ErrorHandlingGroup, context_settings=CONTEXT)
 @click.option("--rules-dir", "rules_dirs", multiple=True, metavar="ORDNER",
               type=click.Path(file_okay=False, path_type=Path),
               help="Zusätzlicher Ordner mit Regelwerken (mehrfach möglich; auch Umgebungsvariable "
@@ -52,7 +47,7 @@ def main(ctx: click.Context, rules_dirs: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.argument("dateien", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON ausgeben.")
+@json_option()
 @click.pass_context
 def validate(ctx: click.Context, dateien: tuple[Path, ...], as_json: bool) -> None:
     """Prüft Falldateien (oder Ordner mit Falldateien) gegen die Richtlinie.
@@ -99,7 +94,7 @@ def validate(ctx: click.Context, dateien: tuple[Path, ...], as_json: bool) -> No
 
 @main.command()
 @click.argument("datei", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON (wie in der Spezifikation) ausgeben.")
+@json_option("Ergebnis als JSON (wie in der Spezifikation) ausgeben.")
 @click.pass_context
 def calc(ctx: click.Context, datei: Path, as_json: bool) -> None:
     """Berechnet Höchstbeträge, Zuwendung, Raten, Weiterleitung und Fristen eines Falls.
@@ -135,5 +130,5 @@ def rules(ctx: click.Context) -> None:
     click.echo(rules_text(_rule_sets(ctx)))
 
 
-for _group in (batch, pdf, render, templates):
+for _group in (batch, pdf, render, templates):  # imported above: light, like this module
     main.add_command(_group)

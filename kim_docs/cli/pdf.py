@@ -14,12 +14,9 @@ from typing import Any
 
 import click
 
-from ._common import ErrorHandlingGroup
-
-from . import _german  # noqa: F401  (German texts for click's own messages)
+from ._common import CONTEXT, ErrorHandlingGroup
 
 PASSWORD_ENV = "KIM_DOCS_CERT_PASSWORD"
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class _PdfGroup(ErrorHandlingGroup):
@@ -48,8 +45,7 @@ class _Rect(click.ParamType):
         return page, x, y, w, h
 
 
-@click.group(name="pdf", cls=_PdfGroup, context_settings=CONTEXT, options_metavar="[OPTIONEN]",
-             subcommand_metavar="BEFEHL [ARGUMENTE]...")
+@click.group(name="pdf", cls=_PdfGroup, context_settings=CONTEXT)
 def pdf() -> None:
     """PDF-Formulare auflisten und ausfüllen, PDF-Dateien elektronisch signieren und prüfen.
 
@@ -61,7 +57,7 @@ def pdf() -> None:
 # --------------------------------------------------------------------------- fields
 
 
-@pdf.command("fields", options_metavar="[OPTIONEN]")
+@pdf.command("fields")
 @click.argument("form", metavar="FORMULAR.pdf", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--mapping-template", "mapping_template", metavar="ZUORDNUNG.yaml",
               type=click.Path(dir_okay=False, path_type=Path),
@@ -107,7 +103,7 @@ def _notes(f: Any) -> str:
 # --------------------------------------------------------------------------- fill
 
 
-@pdf.command("fill", options_metavar="[OPTIONEN]")
+@pdf.command("fill")
 @click.argument("form", metavar="FORMULAR.pdf", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("case", metavar="FALL", type=click.Path(path_type=Path))
 @click.option("--mapping", required=True, metavar="ZUORDNUNG.yaml", type=click.Path(dir_okay=False, path_type=Path),
@@ -168,7 +164,7 @@ def _load_mapping(path: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------- sign
 
 
-@pdf.command("sign", options_metavar="[OPTIONEN]")
+@pdf.command("sign")
 @click.argument("files", metavar="PDF...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--cert", required=True, metavar="ZERTIFIKAT.p12", type=click.Path(dir_okay=False, path_type=Path),
               help="Schlüssel und Zertifikat als PKCS#12-Datei (.p12/.pfx).")
@@ -212,7 +208,7 @@ def _password(password_file: Path | None) -> bytes | None:
 # --------------------------------------------------------------------------- verify
 
 
-@pdf.command("verify", options_metavar="[OPTIONEN]")
+@pdf.command("verify")
 @click.argument("files", metavar="PDF...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--trust", "trust", multiple=True, metavar="CA.pem", type=click.Path(dir_okay=False, path_type=Path),
               help="Vertrauensanker (Zertifikat der ausstellenden Stelle, PEM oder DER; mehrfach möglich).")
