@@ -65,17 +65,17 @@ class ErrorHandlingGroup(KimGroup):
     def invoke(self, ctx: click.Context) -> Any:
         from ..errors import KimDocsError
 
-        try:
-            with interrupts_unwind():
+        with interrupts_unwind():  # around the messages too: a second Ctrl-C cannot cut them off
+            try:
                 return super().invoke(ctx)
-        except KimDocsError as exc:
-            fail(str(exc), exc.exit_code)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
-            raise
-        except KeyboardInterrupt:
-            fail("abgebrochen", INTERRUPTED)
-        except Exception as exc:
-            fail(f"interner Fehler ({type(exc).__name__}: {exc}); bitte melden", 2)
+            except KimDocsError as exc:
+                fail(str(exc), exc.exit_code)
+            except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+                raise
+            except KeyboardInterrupt:
+                fail("abgebrochen", INTERRUPTED)
+            except Exception as exc:
+                fail(f"interner Fehler ({type(exc).__name__}: {exc}); bitte melden", 2)
 
 
 # --------------------------------------------------------------------------- Ctrl-C and kill
