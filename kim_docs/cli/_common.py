@@ -11,7 +11,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -22,7 +22,7 @@ FORMATS = ("docx", "pdf")
 INTERRUPTED = 130  # like a shell: 128 + SIGINT; for SIGTERM too (docs/batch.md)
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     click.echo(f"Fehler: {message}", err=True)
     sys.exit(code)
 
