@@ -33,7 +33,7 @@ def script() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def extracted(script: ModuleType):  # type: ignore[no-untyped-def]
+def extracted(script: ModuleType):
     return script.extract(script.click_dir())
 
 
@@ -164,7 +164,7 @@ MISUSE = [
 
 
 @pytest.mark.parametrize(("args", "message"), MISUSE)
-def test_misuse_is_german_with_exit_2(runner, tmp_path, args: list, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_misuse_is_german_with_exit_2(runner, tmp_path, args: list, message: str) -> None:
     args = [str(a).replace("TMP", str(tmp_path)).replace("OUT", str(tmp_path / "aus")) for a in args]
     message = message.replace("TMP", str(tmp_path))
     result = runner.invoke(main, args, prog_name="kim-docs")
@@ -179,7 +179,7 @@ def test_misuse_is_german_with_exit_2(runner, tmp_path, args: list, message: str
     assert not (tmp_path / "aus").exists()
 
 
-def test_console_script_misuse_is_german(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_console_script_misuse_is_german(tmp_path) -> None:
     import subprocess
 
     proc = subprocess.run([sys.executable, "-m", "kim_docs", "batch", "verify", str(tmp_path / "fehlt")],
@@ -207,7 +207,7 @@ def _all_commands() -> list[list[str]]:
 
 
 @pytest.mark.parametrize("path", _all_commands(), ids=lambda p: " ".join(p) or "kim-docs")
-def test_help_is_german(runner, path: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_help_is_german(runner, path: list[str]) -> None:
     result = runner.invoke(main, [*path, "--help"], prog_name="kim-docs")
     assert result.exit_code == 0
     assert result.stdout.startswith("Aufruf: kim-docs")
@@ -215,7 +215,7 @@ def test_help_is_german(runner, path: list[str]) -> None:  # type: ignore[no-unt
     assert _english_in(result.stdout) == set()
 
 
-def test_command_summaries_not_cut_at_abbreviation(runner) -> None:  # type: ignore[no-untyped-def]
+def test_command_summaries_not_cut_at_abbreviation(runner) -> None:
     result = runner.invoke(main, ["--help"], prog_name="kim-docs", terminal_width=80)
     batch = next(line for line in result.stdout.splitlines() if line.startswith("  batch "))
     assert batch.split(None, 1)[1] == "Stapel: die Dokumente vieler Fälle auf einmal (z. B. alle..."
