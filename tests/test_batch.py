@@ -390,7 +390,7 @@ def test_template_command(tmp_path, cli):
 
 def test_progress_bar_shows_count_rate_eta():
     from kim_docs.batch import Fallbericht, Fortschritt
-    from kim_docs.cli_batch import _Bar
+    from kim_docs.cli.batch import _Bar
 
     stream = io.StringIO()
     bar = _Bar(stream)

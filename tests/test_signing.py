@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pypdf import PdfReader
 
-from kim_docs.pdf import signing
-from kim_docs.cli_pdf import pdf
+from kim_docs.cli.pdf import pdf
 from kim_docs.errors import InputError, KimDocsError
+from kim_docs.pdf import signing
 from kim_docs.templating import SHIPPED_TEMPLATES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "forms"

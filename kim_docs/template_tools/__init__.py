@@ -5,7 +5,7 @@ such editing breaks before a clerk issues a document: Jinja syntax (typographic 
 typed by Word), tags that Word split in ways docxtpl cannot rejoin, tracked changes and
 comments left in the file, unknown variables, and a Bescheid that lost a mandatory
 clause. Every finding names the paragraph or table cell by its text, never an XML line.
-This package only returns data; `cli_templates` prints.
+This package only returns data; `kim_docs.cli.templates` prints.
 
     docx.py            the DOCX model: parts, paragraphs, tags in the Word text
     linter.py          lint(): runs the checks in lint_checks/ in order

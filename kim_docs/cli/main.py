@@ -1,8 +1,10 @@
-"""The command line: thin; it parses arguments, calls the library, prints German text.
+"""The root group `kim-docs` with its own commands (validate, calc, schema, rules); the
+other command groups (render, batch, pdf, templates) live in modules of their own.
 
+The command line is thin: it parses arguments, calls the library, prints German text.
 Heavy libraries are imported inside the commands, so `kim-docs --help` stays fast.
 Exit status: 0 no Fehler, 1 a Befund is a Fehler (or a document failed), 2 the input
-cannot be read or the command is misused.
+cannot be read or the command is misused, 130 interrupted (Ctrl-C, SIGTERM).
 """
 from __future__ import annotations
 
@@ -13,23 +15,20 @@ from typing import Any
 
 import click
 
-from . import _click_de  # noqa: F401  (German texts for click's own messages)
-from ._cli_common import ErrorHandlingGroup, fail
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+from ._common import CONTEXT, ErrorHandlingGroup, fail, json_option, rules_dirs_of
+from .batch import batch
+from .pdf import pdf
+from .render import render
+from .templates import templates
 
 
 def _rule_sets(ctx: click.Context) -> Any:
-    from .rules import load_rule_sets
+    from ..rules import load_rule_sets
 
-    return load_rule_sets(tuple(ctx.obj.get("rules_dirs", ())))
-
-
-_Group = ErrorHandlingGroup
+    return load_rule_sets(rules_dirs_of(ctx))
 
 
-@click.group(name="kim-docs", cls=_Group, context_settings=CONTEXT, options_metavar="[OPTIONEN]",
-             subcommand_metavar="BEFEHL [ARGUMENTE]...")
+@click.group(name="kim-docs", cls=ErrorHandlingGroup, context_settings=CONTEXT)
 @click.option("--rules-dir", "rules_dirs", multiple=True, metavar="ORDNER",
               type=click.Path(file_okay=False, path_type=Path),
               help="Zusätzlicher Ordner mit Regelwerken (mehrfach möglich; auch Umgebungsvariable "
@@ -48,7 +47,7 @@ def main(ctx: click.Context, rules_dirs: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.argument("dateien", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON ausgeben.")
+@json_option()
 @click.pass_context
 def validate(ctx: click.Context, dateien: tuple[Path, ...], as_json: bool) -> None:
     """Prüft Falldateien (oder Ordner mit Falldateien) gegen die Richtlinie.
@@ -56,12 +55,12 @@ def validate(ctx: click.Context, dateien: tuple[Path, ...], as_json: bool) -> No
     Gibt alle Befunde auf einmal aus. Exit-Status: 0 ohne Fehler, 1 bei einem Fehler,
     2 wenn eine Datei nicht gelesen werden kann.
     """
-    from .errors import InputError
-    from .evaluate import evaluate
-    from .findings import count_text
-    from .load import expand_paths
-    from .model import load_case
-    from .report import befunde_text
+    from ..errors import InputError
+    from ..evaluate import evaluate
+    from ..findings import count_text
+    from ..load import expand_paths
+    from ..model import load_case
+    from ..report import befunde_text
 
     rule_sets = _rule_sets(ctx)
     results: list[dict[str, Any]] = []
@@ -95,16 +94,16 @@ def validate(ctx: click.Context, dateien: tuple[Path, ...], as_json: bool) -> No
 
 @main.command()
 @click.argument("datei", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON (wie in der Spezifikation) ausgeben.")
+@json_option("Ergebnis als JSON (wie in der Spezifikation) ausgeben.")
 @click.pass_context
 def calc(ctx: click.Context, datei: Path, as_json: bool) -> None:
     """Berechnet Höchstbeträge, Zuwendung, Raten, Weiterleitung und Fristen eines Falls.
 
     Exit-Status: 0 ohne Fehler, 1 bei einem Fehler, 2 wenn die Datei nicht gelesen werden kann.
     """
-    from .evaluate import evaluate
-    from .model import load_case
-    from .report import calc_json, calc_text
+    from ..evaluate import evaluate
+    from ..model import load_case
+    from ..report import calc_json, calc_text
 
     ergebnis = evaluate(load_case(datei), _rule_sets(ctx))
     if as_json:
@@ -117,7 +116,7 @@ def calc(ctx: click.Context, datei: Path, as_json: bool) -> None:
 @main.command()
 def schema() -> None:
     """Gibt das JSON-Schema der Falldatei aus (für Editoren und andere Systeme)."""
-    from .model import json_schema
+    from ..model import json_schema
 
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
@@ -126,24 +125,10 @@ def schema() -> None:
 @click.pass_context
 def rules(ctx: click.Context) -> None:
     """Zeigt die bekannten Regelwerke (Richtlinien) mit Geltung und Beträgen."""
-    from .report import rules_text
+    from ..report import rules_text
 
     click.echo(rules_text(_rule_sets(ctx)))
 
 
-def _register_optional() -> None:
-    """Command groups of other modules, registered where present."""
-    import importlib
-
-    for module, name in (("cli_render", "render"), ("cli_batch", "batch"), ("cli_pdf", "pdf"),
-                         ("cli_templates", "templates")):
-        try:
-            mod = importlib.import_module(f".{module}", __package__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{module}":
-                raise
-            continue
-        main.add_command(getattr(mod, name))
-
-
-_register_optional()
+for _group in (batch, pdf, render, templates):  # imported above: light, like this module
+    main.add_command(_group)

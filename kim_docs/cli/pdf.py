@@ -14,15 +14,9 @@ from typing import Any
 
 import click
 
-from ._cli_common import ErrorHandlingGroup
-
-try:  # German texts for click's own messages, where the main CLI provides them
-    from . import _click_de  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
+from ._common import CONTEXT, ErrorHandlingGroup
 
 PASSWORD_ENV = "KIM_DOCS_CERT_PASSWORD"
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class _PdfGroup(ErrorHandlingGroup):
@@ -51,8 +45,7 @@ class _Rect(click.ParamType):
         return page, x, y, w, h
 
 
-@click.group(name="pdf", cls=_PdfGroup, context_settings=CONTEXT, options_metavar="[OPTIONEN]",
-             subcommand_metavar="BEFEHL [ARGUMENTE]...")
+@click.group(name="pdf", cls=_PdfGroup, context_settings=CONTEXT)
 def pdf() -> None:
     """PDF-Formulare auflisten und ausfüllen, PDF-Dateien elektronisch signieren und prüfen.
 
@@ -64,16 +57,16 @@ def pdf() -> None:
 # --------------------------------------------------------------------------- fields
 
 
-@pdf.command("fields", options_metavar="[OPTIONEN]")
+@pdf.command("fields")
 @click.argument("form", metavar="FORMULAR.pdf", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--mapping-template", "mapping_template", metavar="ZUORDNUNG.yaml",
               type=click.Path(dir_okay=False, path_type=Path),
               help="Gerüst einer Zuordnung (ein Eintrag je ausfüllbares Feld) in diese Datei schreiben.")
 def fields_cmd(form: Path, mapping_template: Path | None) -> None:
     """Alle Felder eines PDF-Formulars mit Typ, Wert und Einschränkungen auflisten."""
-    from .errors import InputError
-    from .pdf.acroform import KIND_LABELS, list_fields
-    from .pdf.mapping import mapping_skeleton
+    from ..errors import InputError
+    from ..pdf.acroform import KIND_LABELS, list_fields
+    from ..pdf.mapping import mapping_skeleton
 
     found = list_fields(form)
     for f in found:
@@ -111,7 +104,7 @@ def _notes(f: Any) -> str:
 # --------------------------------------------------------------------------- fill
 
 
-@pdf.command("fill", options_metavar="[OPTIONEN]")
+@pdf.command("fill")
 @click.argument("form", metavar="FORMULAR.pdf", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("case", metavar="FALL", type=click.Path(path_type=Path))
 @click.option("--mapping", required=True, metavar="ZUORDNUNG.yaml", type=click.Path(dir_okay=False, path_type=Path),
@@ -122,9 +115,9 @@ def _notes(f: Any) -> str:
               help="Werte fest in die Seite schreiben und die Formularfelder entfernen.")
 def fill_cmd(form: Path, case: Path, mapping: Path, output: Path, flatten: bool) -> None:
     """Ein PDF-Formular mit den Daten eines Falls ausfüllen."""
-    from .pdf.acroform import list_fields
-    from .pdf.fill import fill
-    from .pdf.mapping import render_mapping
+    from ..pdf.acroform import list_fields
+    from ..pdf.fill import fill
+    from ..pdf.mapping import render_mapping
 
     table = _load_mapping(mapping)
     build_context, make_jinja_env = _context_functions()
@@ -136,11 +129,11 @@ def fill_cmd(form: Path, case: Path, mapping: Path, output: Path, flatten: bool)
 
 def _context_functions() -> tuple[Any, Any]:
     # provided by the case/render modules; imported late so `pdf sign` works without them
-    from .errors import KimDocsError
+    from ..errors import KimDocsError
 
     try:
-        from .render import case_context as build_context
-        from .templating import make_jinja_env
+        from ..render import case_context as build_context
+        from ..templating import make_jinja_env
     except ImportError as exc:
         raise KimDocsError(f"Ausfüllen aus Falldaten ist in dieser Version nicht verfügbar ({exc}).") from None
     return build_context, make_jinja_env
@@ -149,7 +142,7 @@ def _context_functions() -> tuple[Any, Any]:
 def _load_mapping(path: Path) -> dict[str, Any]:
     import yaml
 
-    from .errors import InputError
+    from ..errors import InputError
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -174,7 +167,7 @@ def _load_mapping(path: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------- sign
 
 
-@pdf.command("sign", options_metavar="[OPTIONEN]")
+@pdf.command("sign")
 @click.argument("files", metavar="PDF...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--cert", required=True, metavar="ZERTIFIKAT.p12", type=click.Path(dir_okay=False, path_type=Path),
               help="Schlüssel und Zertifikat als PKCS#12-Datei (.p12/.pfx).")
@@ -192,7 +185,7 @@ def sign_cmd(files: tuple[Path, ...], cert: Path, password_file: Path | None, vi
 
     Das Original bleibt unverändert; frühere Signaturen bleiben gültig.
     """
-    from .pdf.signing import default_output, load_signer, sign
+    from ..pdf.signing import default_output, load_signer, sign
 
     signer = load_signer(cert, _password(password_file))
     for path in files:
@@ -201,7 +194,7 @@ def sign_cmd(files: tuple[Path, ...], cert: Path, password_file: Path | None, vi
 
 
 def _password(password_file: Path | None) -> bytes | None:
-    from .errors import InputError
+    from ..errors import InputError
 
     if password_file is not None:
         try:
@@ -218,7 +211,7 @@ def _password(password_file: Path | None) -> bytes | None:
 # --------------------------------------------------------------------------- verify
 
 
-@pdf.command("verify", options_metavar="[OPTIONEN]")
+@pdf.command("verify")
 @click.argument("files", metavar="PDF...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--trust", "trust", multiple=True, metavar="CA.pem", type=click.Path(dir_okay=False, path_type=Path),
               help="Vertrauensanker (Zertifikat der ausstellenden Stelle, PEM oder DER; mehrfach möglich).")
@@ -228,8 +221,8 @@ def verify_cmd(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
     Exit-Status 1, wenn eine Signatur beschädigt oder nicht vertrauenswürdig ist oder
     eine Datei keine Signatur hat; 2, wenn eine Datei nicht gelesen werden kann.
     """
-    from .errors import InputError
-    from .pdf.signing import verify
+    from ..errors import InputError
+    from ..pdf.signing import verify
 
     worst = 0
     for path in files:

@@ -7,32 +7,29 @@ from typing import Any
 
 import click
 
-from .kinds import ALLE, KEYS
+from ..kinds import ALLE, KEYS
+from ._common import (
+    FORMATS,
+    KimCommand,
+    comma_list,
+    formats_option,
+    out_dir_option,
+    rules_dirs_of,
+    templates_dir_option,
+)
 
 ARTEN = (*KEYS, ALLE)
 
 
-def _formats(value: str) -> tuple[str, ...]:
-    formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
-    unknown = [f for f in formats if f not in ("docx", "pdf")]
-    if unknown or not formats:
-        raise click.BadParameter(f"unbekanntes Format {', '.join(unknown) or '(leer)'}; erlaubt: docx, pdf")
-    return formats
-
-
-@click.command()
+@click.command(cls=KimCommand)
 @click.argument("dokument", type=click.Choice(ARTEN), metavar="DOKUMENT")
 @click.argument("faelle", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="FALL...")
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              metavar="ORDNER", help="Ausgabeordner (wird angelegt).")
-@click.option("--format", "fmt", default="docx,pdf", show_default=True, metavar="FORMATE",
-              help="docx, pdf oder beides, durch Komma getrennt.")
+@out_dir_option()
+@formats_option()
 @click.option("--draft", is_flag=True, help="Auch Fälle mit Fehlern als ENTWURF erstellen (mit Befunden am Ende).")
 @click.option("--embed-data", is_flag=True,
               help="Falldaten und Berechnung als fall.json in jedes PDF einbetten (PDF/A-3b).")
-@click.option("--templates-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), metavar="ORDNER",
-              help="Eigene Vorlagen, die die mitgelieferten gleichen Namens ersetzen "
-                   "(auch Umgebungsvariable KIM_DOCS_TEMPLATES_DIR).")
+@templates_dir_option()
 @click.option("--overwrite", is_flag=True,
               help="Dateien im Ausgabeordner ersetzen, auch wenn sie nicht aus kim-docs stammen.")
 @click.pass_context
@@ -45,19 +42,15 @@ def render(ctx: click.Context, dokument: str, faelle: tuple[Path, ...], out_dir:
     ergibt kein Dokument (Exit-Status 1), außer mit --draft. Ein fehlerhafter Fall hält
     die anderen nicht auf.
     """
-    from .load import expand_paths
-    from .pipeline import render_cases
-    from .render import RenderOptions
-    from .rules import load_rule_sets
+    from ..load import expand_paths
+    from ..pipeline import render_cases
+    from ..render import RenderOptions
+    from ..rules import load_rule_sets
 
-    try:
-        formats = _formats(fmt)
-    except click.BadParameter as exc:
-        exc.param_hint = "'--format'"
-        raise
+    formats = comma_list(fmt, FORMATS, "'--format'", unknown="unbekanntes Format")
     options = RenderOptions(formats=formats, draft=draft, templates_dir=templates_dir, embed_data=embed_data,
                             overwrite=overwrite)
-    rule_sets = load_rule_sets(tuple(ctx.obj.get("rules_dirs", ())))
+    rule_sets = load_rule_sets(rules_dirs_of(ctx))
     run = render_cases(expand_paths(list(faelle)), dokument, out_dir, options, rule_sets=rule_sets,
                        observer=_printer())
     total = len(run.files)
@@ -73,8 +66,8 @@ def _faelle(n: int) -> str:
 
 def _printer() -> Any:
     """Progress on stderr, one line per case."""
-    from .pipeline import RenderObserver
-    from .report import befunde_text
+    from ..pipeline import RenderObserver
+    from ..report import befunde_text
 
     class Printer(RenderObserver):
         def rendered(self, result: Any) -> None:

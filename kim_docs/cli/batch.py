@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import time
 from pathlib import Path
@@ -10,14 +9,24 @@ from typing import Any, TextIO
 
 import click
 
-from .kinds import KEYS
+from ..kinds import KEYS
+from ._common import (
+    FORMATS,
+    KimGroup,
+    comma_list,
+    formats_option,
+    json_option,
+    out_dir_option,
+    rules_dirs_of,
+    templates_dir_option,
+)
 
 ARTEN = KEYS
 _MARK = {"erstellt": "✓", "unverändert": "=", "fehlerhaft": "✗", "fehlgeschlagen": "✗",
          "nicht erstellt": "–"}
 
 
-@click.group(name="batch", options_metavar="[OPTIONEN]", subcommand_metavar="BEFEHL [ARGUMENTE]...")
+@click.group(name="batch", cls=KimGroup)
 def batch() -> None:
     """Stapel: die Dokumente vieler Fälle auf einmal (z. B. alle Bescheide eines Jahres).
 
@@ -30,8 +39,8 @@ def batch() -> None:
 @click.argument("datei", type=click.Path(dir_okay=False, path_type=Path), metavar="DATEI.xlsx")
 def template(datei: Path) -> None:
     """Schreibt eine leere Arbeitsmappe (Vorlage) mit Hilfe, Auswahllisten und Beispielzeilen."""
-    from .errors import InputError
-    from .sheets import write_template
+    from ..errors import InputError
+    from ..sheets import write_template
 
     if datei.suffix.lower() != ".xlsx":
         raise InputError("Die Vorlage muss auf .xlsx enden", datei=str(datei))
@@ -42,23 +51,12 @@ def template(datei: Path) -> None:
     click.echo(f"Vorlage geschrieben: {datei} (Beispielzeilen BEISPIEL-1 vor dem Ausfüllen löschen)")
 
 
-def _list(value: str, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
-    items = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
-    unknown = [v for v in items if v not in allowed]
-    if unknown or not items:
-        raise click.BadParameter(f"unbekannt: {', '.join(unknown) or '(leer)'}; erlaubt: {', '.join(allowed)}",
-                                 param_hint=what)
-    return items
-
-
 @batch.command()
 @click.argument("eingabe", type=click.Path(path_type=Path), metavar="EINGABE")
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              metavar="ORDNER", help="Ausgabeordner (wird angelegt).")
+@out_dir_option()
 @click.option("--documents", "documents", default="bescheid", show_default=True, metavar="ARTEN",
               help="antrag, bescheid, auszahlung, verwendungsnachweis (durch Komma getrennt) oder alle.")
-@click.option("--format", "fmt", default="docx,pdf", show_default=True, metavar="FORMATE",
-              help="docx, pdf oder beides, durch Komma getrennt.")
+@formats_option()
 @click.option("--jobs", type=click.IntRange(min=1), metavar="N",
               help="Parallele Arbeitsprozesse (Vorgabe: Zahl der Prozessorkerne).")
 @click.option("--budget", metavar="BETRAG",
@@ -68,10 +66,9 @@ def _list(value: str, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
               help="Auch Dateien ersetzen, die vom Manifest abweichen (z. B. von Hand geändert).")
 @click.option("--zip", "make_zip", is_flag=True, help="Zusätzlich stapel.zip mit allen Dateien schreiben.")
 @click.option("--quiet", is_flag=True, help="Kein Fortschrittsbalken; eine Zeile je Fall.")
-@click.option("--json", "as_json", is_flag=True, help="Bericht als JSON auf die Standardausgabe.")
+@json_option("Bericht als JSON auf die Standardausgabe.")
 @click.option("--draft", is_flag=True, help="Alle Dokumente als ENTWURF, auch für Fälle mit Fehlern.")
-@click.option("--templates-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              metavar="ORDNER", help="Eigene Vorlagen, die die mitgelieferten gleichen Namens ersetzen.")
+@templates_dir_option("Eigene Vorlagen, die die mitgelieferten gleichen Namens ersetzen.")
 @click.option("--chunk", type=click.IntRange(min=1), metavar="N",
               help="Fälle je Arbeitsauftrag und LibreOffice-Prozess (Vorgabe: automatisch, höchstens 40).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True, metavar="SEKUNDEN",
@@ -89,36 +86,23 @@ def run(ctx: click.Context, eingabe: Path, out_dir: Path, documents: str, fmt: s
     Haushaltsmittel überschritten, 2 die Eingabe ist nicht lesbar oder die Mappe hat
     Fehler, die keinem Fall zuzuordnen sind (dann wird nichts erstellt).
     """
-    from .batch import BatchOptions, bericht_data, parse_budget, run_batch
+    from ..batch import BatchOptions, bericht_data, parse_budget, run_batch
 
-    arten = ("alle",) if documents.strip().lower() == "alle" else _list(documents, ARTEN, "'--documents'")
-    options = BatchOptions(arten=arten, formats=_list(fmt, ("docx", "pdf"), "'--format'"), jobs=jobs or 0,
+    arten = ("alle",) if documents.strip().lower() == "alle" else comma_list(documents, ARTEN, "'--documents'")
+    options = BatchOptions(arten=arten, formats=comma_list(fmt, FORMATS, "'--format'"), jobs=jobs or 0,
                            budget=parse_budget(budget) if budget is not None else None, overwrite=overwrite,
                            draft=draft, make_zip=make_zip, templates_dir=templates_dir,
-                           rules_dirs=tuple(ctx.obj.get("rules_dirs", ())), chunk=chunk or 0, timeout=timeout)
+                           rules_dirs=rules_dirs_of(ctx), chunk=chunk or 0, timeout=timeout)
     use_bar = sys.stderr.isatty() and not (quiet or as_json)
     show = _Bar(sys.stderr) if use_bar else _Lines(sys.stderr)
-    with _term_as_interrupt():
-        lauf = run_batch(eingabe, out_dir, options, progress=show)
+    # Ctrl-C and kill: the root group turns them into KeyboardInterrupt (_common), which
+    # stops the workers and removes the work folders on its way out of run_batch
+    lauf = run_batch(eingabe, out_dir, options, progress=show)
     show.close()
     _summary(lauf, out_dir)
     if as_json:
         click.echo(json.dumps(bericht_data(lauf), ensure_ascii=False, indent=2))
     sys.exit(lauf.exit_code)
-
-
-class _term_as_interrupt:
-    """`kill` (SIGTERM) stops a run like Ctrl-C: workers stopped, work files removed."""
-
-    def __enter__(self) -> None:
-        self.old = signal.signal(signal.SIGTERM, self._raise)
-
-    @staticmethod
-    def _raise(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    def __exit__(self, *exc: Any) -> None:
-        signal.signal(signal.SIGTERM, self.old)
 
 
 def _case_line(fortschritt: Any) -> list[str]:
@@ -202,14 +186,14 @@ def _summary(lauf: Any, out_dir: Path) -> None:
 
 @batch.command()
 @click.argument("ordner", type=click.Path(file_okay=False, exists=True, path_type=Path), metavar="ORDNER")
-@click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON ausgeben.")
+@json_option()
 def verify(ordner: Path, as_json: bool) -> None:
     """Prüft die Dateien eines Stapel-Ordners gegen sein manifest.json.
 
     Meldet veränderte, fehlende und zusätzliche Dateien. Exit-Status: 0 alles
     unverändert, 1 eine Abweichung, 2 kein oder ein beschädigtes Manifest.
     """
-    from .batch import verify as check
+    from ..batch import verify as check
 
     result = check(ordner)
     if as_json:

@@ -13,24 +13,16 @@ from typing import Any
 
 import click
 
-from .kinds import KEYS
+from ..kinds import KEYS
+from ._common import KimGroup, json_option, rules_dirs_of, templates_dir_option
 
 ARTEN = KEYS
-_TEMPLATES_DIR = click.option(
-    "--templates-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), metavar="ORDNER",
-    help="Eigene Vorlagen, die die mitgelieferten gleichen Namens ersetzen (auch Umgebungsvariable "
-         "KIM_DOCS_TEMPLATES_DIR).")
-
-
-def _rules_dirs(ctx: click.Context) -> tuple[Path, ...]:
-    return tuple((ctx.find_root().obj or {}).get("rules_dirs", ()))
-
 
 def _samples(ctx: click.Context, cases: tuple[str, ...]) -> tuple[list[Any], list[str]]:
     """The sample cases to render with: the named ones (name in samples/ or path), else all."""
-    from .errors import InputError
-    from .rules import load_rule_sets
-    from .template_tools import SAMPLES, load_samples, sample_files
+    from ..errors import InputError
+    from ..rules import load_rule_sets
+    from ..template_tools import SAMPLES, load_samples, sample_files
 
     paths = []
     for case in cases:
@@ -40,10 +32,10 @@ def _samples(ctx: click.Context, cases: tuple[str, ...]) -> tuple[list[Any], lis
         if found is None:
             raise InputError(f"Beispielfall '{case}' nicht gefunden (weder Datei noch in {SAMPLES})")
         paths.append(found)
-    return load_samples(paths or sample_files(), load_rule_sets(_rules_dirs(ctx)))
+    return load_samples(paths or sample_files(), load_rule_sets(rules_dirs_of(ctx)))
 
 
-@click.group(name="templates", options_metavar="[OPTIONEN]", subcommand_metavar="BEFEHL [ARGUMENTE]...")
+@click.group(name="templates", cls=KimGroup)
 def templates() -> None:
     """Werkzeuge für die Pflege der DOCX-Vorlagen: prüfen, Variablen, Vorschau, Vergleich."""
 
@@ -52,12 +44,12 @@ def templates() -> None:
 
 @templates.command()
 @click.argument("dateien", nargs=-1, type=click.Path(path_type=Path), metavar="[DOCX]...")
-@_TEMPLATES_DIR
+@templates_dir_option()
 @click.option("--dokument", type=click.Choice(ARTEN), help="Dokumentart, wenn der Dateiname sie nicht verrät.")
 @click.option("--fix-quotes", is_flag=True,
               help="Typografische Anführungszeichen in Platzhaltern durch gerade ersetzen (Datei wird geändert).")
 @click.option("--strikt", is_flag=True, help="Auch Warnungen gelten als Fehler.")
-@click.option("--json", "as_json", is_flag=True, help="Ergebnis als JSON ausgeben.")
+@json_option()
 @click.pass_context
 def lint(ctx: click.Context, dateien: tuple[Path, ...], templates_dir: Path | None, dokument: str | None,
          fix_quotes: bool, strikt: bool, as_json: bool) -> None:
@@ -70,9 +62,9 @@ def lint(ctx: click.Context, dateien: tuple[Path, ...], templates_dir: Path | No
     Pflichtklauseln – jeweils mit dem Text des Absatzes oder der Tabellenzelle.
     Exit-Status 1, wenn eine Vorlage einen Fehler hat.
     """
-    from .template_tools import fix_quotes as straighten
-    from .template_tools import lint as lint_one
-    from .template_tools import templates_in_use
+    from ..template_tools import fix_quotes as straighten
+    from ..template_tools import lint as lint_one
+    from ..template_tools import templates_in_use
 
     paths = list(dateien) or templates_in_use(templates_dir)
     missing = [p for p in paths if not p.is_file()]
@@ -119,7 +111,7 @@ def variables(ctx: click.Context, fmt: str) -> None:
 
     Aus dem Code erzeugt (docs/variablen.md ist genau diese Ausgabe im Format md).
     """
-    from .template_tools import catalogue_json, catalogue_markdown, variable_catalogue
+    from ..template_tools import catalogue_json, catalogue_markdown, variable_catalogue
 
     samples, _ = _samples(ctx, ())
     entries = variable_catalogue(samples)
@@ -145,7 +137,7 @@ def preview(ctx: click.Context, docx: Path, cases: tuple[str, ...], out_dir: Pat
     Fälle mit Fehlern werden als ENTWURF gefüllt. Exit-Status 1, wenn ein Dokument
     oder PDF nicht erstellt werden konnte.
     """
-    from .template_tools import preview as make_preview
+    from ..template_tools import preview as make_preview
 
     samples, notes = _samples(ctx, cases)
     for note in notes:
@@ -187,11 +179,11 @@ def diff(ctx: click.Context, alt: str, neu: str, rules: bool, html_out: Path | N
                                                    z. B. kim-nrw-2024, oder Datei)
     Darstellung: [-entfernt-]{+eingefügt+}.
     """
-    from .files import write_atomic
-    from .template_tools import diff_html, diff_rule_sets, diff_templates, inline, load_rule_set, read_docx
+    from ..files import write_atomic
+    from ..template_tools import diff_html, diff_rule_sets, diff_templates, inline, load_rule_set
 
     if rules:
-        old, new = load_rule_set(alt, _rules_dirs(ctx)), load_rule_set(neu, _rules_dirs(ctx))
+        old, new = load_rule_set(alt, rules_dirs_of(ctx)), load_rule_set(neu, rules_dirs_of(ctx))
         labels = (f"{old.id} ({old.quelle})", f"{new.id} ({new.quelle})")
         changes = diff_rule_sets(old, new)
     else:
@@ -199,7 +191,7 @@ def diff(ctx: click.Context, alt: str, neu: str, rules: bool, html_out: Path | N
             if not Path(name).is_file():
                 click.echo(f"Fehler: Datei nicht gefunden: {name}", err=True)
                 sys.exit(2)
-        labels = tuple(f"{p} (Version {read_docx(Path(p)).version() or '–'})" for p in (alt, neu))
+        labels = (_docx_label(alt), _docx_label(neu))
         changes = diff_templates(Path(alt), Path(neu))
     click.echo(f"--- alt: {labels[0]}\n+++ neu: {labels[1]}")
     signs = {"geaendert": ("~", "geändert"), "neu": ("+", "neu"), "entfernt": ("-", "entfernt")}
@@ -212,3 +204,9 @@ def diff(ctx: click.Context, alt: str, neu: str, rules: bool, html_out: Path | N
     if html_out:
         write_atomic(html_out, diff_html(changes, *labels).encode("utf-8"))
         click.echo(f"HTML-Vergleich: {html_out}", err=True)
+
+
+def _docx_label(name: str) -> str:
+    from ..template_tools import read_docx
+
+    return f"{name} (Version {read_docx(Path(name)).version() or '–'})"
