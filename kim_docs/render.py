@@ -168,11 +168,23 @@ def convert(dokumente: list[Dokument], out_dir: Path, converter: Any = None, job
 
     if not dokumente:
         return
+    from .pdf.convert import allow_conversions, stop_conversions
+
     jobs = max(1, min(jobs or os.cpu_count() or 1, (len(dokumente) + 4) // 5))
     groups = [dokumente[i::jobs] for i in range(jobs)]
+    allow_conversions()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for future in [pool.submit(_convert_group, group, out_dir, converter) for group in groups]:
-            future.result()
+        futures = [pool.submit(_convert_group, group, out_dir, converter) for group in groups]
+        try:
+            for future in futures:
+                future.result()
+        except (KeyboardInterrupt, SystemExit):
+            # Ctrl-C and SIGTERM reach this thread only; without this the pool would wait
+            # until the LibreOffice of every other thread has finished
+            for future in futures:
+                future.cancel()
+            stop_conversions()
+            raise
 
 
 def _convert_group(dokumente: list[Dokument], out_dir: Path, converter: Any) -> None:

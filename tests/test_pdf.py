@@ -238,9 +238,9 @@ def test_several_documents_per_process(tmp_path, monkeypatch):
     calls: list[int] = []
     real = kconvert._run_group
 
-    def counting(cmd, timeout, chunk):
+    def counting(cmd, timeout, chunk, env=None):
         calls.append(len(chunk))
-        return real(cmd, timeout, chunk)
+        return real(cmd, timeout, chunk, env)
 
     monkeypatch.setattr(kconvert, "_run_group", counting)
     docs = [make_docx(tmp_path / f"d{i}.docx", extra=f" Dokument {i}") for i in range(5)]

@@ -38,16 +38,6 @@ GONE_LIMIT = 10.0            # seconds until no process of the run may be left
 BATCH_BOOK = SAMPLES / "batch" / "kim-2025.xlsx"
 TEMPLATE = ROOT / "kim_docs" / "templates" / "bescheid.docx"
 
-# fixes outside the command line, reported to the lead; the tests below show them
-NEEDS_CONVERT_STOP = (
-    "kim_docs/render.py convert(): the PDF groups run in pool threads; on KeyboardInterrupt/SystemExit in the "
-    "waiting thread their LibreOffice runs on until it finishes (or its time limit), and a batch worker is killed "
-    "meanwhile, orphaning it. Fix: kim_docs/pdf.py keeps its running soffice processes and offers "
-    "stop_conversions(); convert() calls it before re-raising (see the report).")
-NEEDS_LO_TMPDIR = (
-    "kim_docs/pdf.py LibreOfficeConverter._run(): a killed soffice leaves its own temporary folder lu*.tmp in "
-    "TMPDIR. Fix: run soffice with TMPDIR set to its profile folder, which is removed anyway (see the report).")
-
 
 # --------------------------------------------------------------------------- /proc
 
@@ -240,7 +230,6 @@ def test_templates_preview_stops_cleanly(start: Callable[..., _Run], how: str) -
 
 
 @pytest.mark.libreoffice
-@pytest.mark.xfail(reason=NEEDS_LO_TMPDIR, strict=True)
 def test_killed_libreoffice_leaves_nothing_in_tmpdir(start: Callable[..., _Run]) -> None:
     run = start("templates", "preview", str(TEMPLATE))
     run.wait_for_libreoffice(also=lambda: any(run.tmp.rglob("lu*.tmp")))  # LibreOffice's own temporary folder
@@ -249,7 +238,6 @@ def test_killed_libreoffice_leaves_nothing_in_tmpdir(start: Callable[..., _Run])
 
 
 @pytest.mark.libreoffice
-@pytest.mark.xfail(reason="fails now and then: " + NEEDS_CONVERT_STOP, strict=False)
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
 def test_batch_run_stops_cleanly(start: Callable[..., _Run], how: str) -> None:
     run = start("batch", "run", str(BATCH_BOOK), "--quiet", "--jobs", "2")
@@ -260,7 +248,6 @@ def test_batch_run_stops_cleanly(start: Callable[..., _Run], how: str) -> None:
 # --------------------------------------------------------------------------- with a hanging stand-in
 
 
-@pytest.mark.xfail(reason=NEEDS_CONVERT_STOP, strict=True)
 def test_render_with_hanging_libreoffice_stops_at_once(start: Callable[..., _Run], hanging: str) -> None:
     run = start("render", "alle", str(SAMPLES), path=hanging)
     run.wait_for_libreoffice()
@@ -275,7 +262,6 @@ def test_preview_with_hanging_libreoffice_stops_at_once(start: Callable[..., _Ru
     _assert_stopped_cleanly(run, *run.interrupt(how, limit=10), manifest=False)
 
 
-@pytest.mark.xfail(reason=NEEDS_CONVERT_STOP, strict=True)
 def test_batch_with_hanging_libreoffice_leaves_no_process(start: Callable[..., _Run], hanging: str) -> None:
     run = start("batch", "run", str(BATCH_BOOK), "--quiet", "--jobs", "2", "--format", "pdf", path=hanging)
     run.wait_for_libreoffice()

@@ -72,6 +72,9 @@ def init(out_dir: str, options: BatchOptions) -> None:
 
 
 def _exit_on_term(signum: int, frame: Any) -> None:
+    # once: the pool sends SIGTERM again when another worker ends, which would break off
+    # the unwinding (killing LibreOffice, removing work files) half done
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise SystemExit(128 + signum)
 
 

@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -96,19 +97,56 @@ class LibreOfficeConverter:
             "--convert-to", PDF_EXPORT_FILTER, "--outdir", str(out_dir),
             *map(str, chunk),
         ]
+        # LibreOffice's own temporary folder (lu*.tmp) goes into the profile, so that it
+        # is removed with it even when soffice is killed
+        env = {**os.environ, "TMPDIR": str(profile)}
         try:
-            _run_group(cmd, self.timeout, chunk)
+            _run_group(cmd, self.timeout, chunk, env)
         finally:
             shutil.rmtree(profile, ignore_errors=True)
 
 
-def _run_group(cmd: list[str], timeout: float, chunk: list[Path]) -> None:
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_RUNNING_LOCK = threading.Lock()
+_STOPPED = threading.Event()
+
+
+def stop_conversions() -> None:
+    """Kill every LibreOffice this process runs now and start none until
+    `allow_conversions` (Ctrl-C, SIGTERM): the threads that wait for them get a
+    ConversionError at once instead of waiting until they finish."""
+    with _RUNNING_LOCK:
+        _STOPPED.set()
+        running = list(_RUNNING)
+    for proc in running:
+        # only the signal: the thread that started the process reads its pipes and reaps it
+        _signal_group(proc)
+
+
+def allow_conversions() -> None:
+    _STOPPED.clear()
+
+
+def _run_group(cmd: list[str], timeout: float, chunk: list[Path], env: dict[str, str] | None = None) -> None:
     """Runs soffice in its own process group; on a hang the whole group is killed
     (the ``soffice`` script starts ``oosplash`` and ``soffice.bin`` below it)."""
-    proc = subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    # started and registered under the lock: a stop between the two would miss it
+    with _RUNNING_LOCK:
+        if _STOPPED.is_set():
+            raise ConversionError(f"abgebrochen; nicht umgewandelt: {_names(chunk)}")
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=True, env=env,
+        )
+        _RUNNING.add(proc)
+    try:
+        _communicate(proc, timeout, chunk)
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+
+
+def _communicate(proc: subprocess.Popen[bytes], timeout: float, chunk: list[Path]) -> None:
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -129,11 +167,15 @@ def _run_group(cmd: list[str], timeout: float, chunk: list[Path]) -> None:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    _signal_group(proc)
+    proc.communicate()
+
+
+def _signal_group(proc: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    proc.communicate()
 
 
 def _check_inputs(docx_paths: list[Path]) -> None:
