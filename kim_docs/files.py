@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import signal
 import tempfile
 import threading
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def _read_umask() -> int:
@@ -51,6 +54,25 @@ def read_bytes(path: Path, what: str = "Datei") -> bytes:
         raise InputError(f"{what} nicht gefunden.", datei=str(path)) from None
     except OSError as exc:
         raise InputError(f"{what} kann nicht gelesen werden ({exc.strerror}).", datei=str(path)) from None
+
+
+def json_bytes(data: Any) -> bytes:
+    """JSON as kim-docs writes its files: UTF-8, umlauts as they are, indented, final newline."""
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+#: The earliest time a zip entry can carry: entries with it make archives reproducible.
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def zip_entry(name: str, mode: int | None = 0o644) -> zipfile.ZipInfo:
+    """A deflated zip entry with a fixed time (and, unless `mode` is None, fixed Unix
+    permissions), so that the same content always gives the same archive bytes."""
+    info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    if mode is not None:
+        info.external_attr = mode << 16
+    return info
 
 
 def sha256_file(path: Path) -> str:

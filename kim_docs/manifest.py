@@ -13,7 +13,7 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError
-from .files import sha256_file, write_atomic
+from .files import json_bytes, sha256_file, write_atomic
 from .render import Dokument
 from .templating import SHIPPED_TEMPLATES
 
@@ -62,9 +62,6 @@ def file_matches(path: Path, entry: dict[str, Any]) -> bool:
     return sha256_file(path) == entry.get("sha256")
 
 
-def json_bytes(data: Any) -> bytes:
-    """JSON as kim-docs writes its files: UTF-8, umlauts as they are, indented, final newline."""
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def read_manifest(out_dir: Path) -> dict[str, dict[str, Any]]:

@@ -22,6 +22,7 @@ from .guard import check_clauses, check_no_tags, needs_clauses, required_clauses
 from .kinds import KEYS, KINDS
 from .reference import Referenz, load_referenz
 from .templating import docx_paragraphs, find_template, load_template, make_jinja_env
+from .text import fold_umlauts
 
 __all__ = ["DOKUMENT_ARTEN", "Dokument", "RenderOptions", "check_clauses", "file_name", "make_jinja_env",
            "render_case", "required_clauses"]
@@ -63,12 +64,9 @@ class Dokument:
 
 # --- names and writing ----------------------------------------------------------------------
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
-
-
 def safe_name(text: str) -> str:
     """'Städteregion Aachen / Süd' → 'Staedteregion-Aachen-Sued' (safe on every file system)."""
-    ascii_text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS)).encode("ascii", "ignore").decode()
+    ascii_text = unicodedata.normalize("NFKD", fold_umlauts(text)).encode("ascii", "ignore").decode()
     return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-") or "Fall"
 
 
@@ -144,7 +142,7 @@ def pdf_metadata(ergebnis: Ergebnis, art: str, context: dict[str, Any], embed: b
 
 def embedded_case_json(ergebnis: Ergebnis, art: str) -> bytes:
     """The case and its figures for a receiving system: {"dokument", "fall", "berechnung"}."""
-    from .manifest import json_bytes  # here: manifest imports this module
+    from .files import json_bytes
     from .report import calc_json
 
     data = {"dokument": art, "fall": ergebnis.fall.model_dump(mode="json", exclude_none=True),

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RenderError
+from .files import zip_entry
 from .resources import TEMPLATES
 
 SHIPPED_TEMPLATES = TEMPLATES
@@ -27,7 +28,6 @@ ENV_VAR = "KIM_DOCS_TEMPLATES_DIR"
 #: The XML parts of a DOCX that may hold template tags.
 _PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _INVALID_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def _xml_safe(value: Any) -> Any:
@@ -164,10 +164,7 @@ class CompiledTemplate:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             for part in self._parts:
                 data = part.data if part.template is None else self._render_part(part, context)
-                info = zipfile.ZipInfo(part.info.filename, date_time=_FIXED_ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, data)
+                archive.writestr(zip_entry(part.info.filename), data)
         return out.getvalue()
 
     def _render_part(self, part: _Part, context: dict[str, Any]) -> bytes:

@@ -28,8 +28,7 @@ REPORT_FILES = (BERICHT_CSV, BERICHT_JSON, AUSZAHLUNGSLISTE, ZUSAMMENFASSUNG)
 
 def write_reports(lauf: Lauf, out_dir: Path, with_kasse: bool) -> list[dict[str, Any]]:
     """Write the report files; returns their manifest entries."""
-    from ..files import write_atomic
-    from ..manifest import json_bytes
+    from ..files import json_bytes, write_atomic
 
     files = {BERICHT_CSV: _bericht_csv(lauf), BERICHT_JSON: json_bytes(bericht_data(lauf)),
              ZUSAMMENFASSUNG: json_bytes(lauf.zusammenfassung)}
@@ -138,7 +137,7 @@ def _cell(value: Any) -> str:
 
 def write_zip(out_dir: Path) -> Path:
     """All files of the manifest plus the manifest, sorted, with fixed times: same bytes each run."""
-    from ..files import write_atomic
+    from ..files import write_atomic, zip_entry
     from ..manifest import NAME as MANIFEST
     from ..manifest import read_manifest
 
@@ -146,10 +145,7 @@ def write_zip(out_dir: Path) -> Path:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in names:
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, (out_dir / name).read_bytes())
+            archive.writestr(zip_entry(name), (out_dir / name).read_bytes())
     path = out_dir / ZIP_NAME
     write_atomic(path, buffer.getvalue())
     return path

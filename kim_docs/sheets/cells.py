@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from kim_docs.errors import InputError
+from kim_docs.text import fold_umlauts
 
 if TYPE_CHECKING:
     from .schema import Column
@@ -28,11 +29,6 @@ def shown(value: Any) -> str:
     return value.strip() if isinstance(value, str) else str(value)
 
 
-def fold_umlauts(text: str) -> str:
-    """ä/ö/ü/ß -> ae/oe/ue/ss, so that either spelling matches (text already casefolded)."""
-    for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        text = text.replace(umlaut, plain)
-    return text
 
 
 _GERMAN_GROUPED = re.compile(r"-?[1-9]\d{0,2}(\.\d{3})+(,\d+)?")

@@ -13,6 +13,8 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kim_docs.files import zip_entry
+
 from .schema import SHEETS, Column, Sheet, case_path
 
 if TYPE_CHECKING:
@@ -143,7 +145,6 @@ def save_deterministic(workbook: Workbook, path: str | Path) -> None:
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(),
                               data)
-            target.writestr(zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)), data,
-                            zipfile.ZIP_DEFLATED)
+            target.writestr(zip_entry(info.filename, mode=None), data)
     Path(path).write_bytes(out.getvalue())
 
