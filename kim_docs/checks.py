@@ -18,10 +18,6 @@ from .reference import Referenz
 from .rules import RuleSet, candidates
 
 
-def _nr(text: str | None) -> str:
-    return f" (Nr. {text})" if text else ""
-
-
 # --- rule 1: which rule set ------------------------------------------------------------
 
 def select_rule_set(fall: Fall, rule_sets: dict[str, RuleSet]) -> tuple[RuleSet | None, list[Befund]]:

@@ -33,14 +33,6 @@ def _euro(amount: Decimal) -> str:
     return numbers.format_currency(amount, "EUR", locale=LOCALE)
 
 
-def zahl(value: Decimal | int | str, stellen: int = 2) -> str:
-    """An amount without the currency: '1.234,50'."""
-    numbers, _ = _babel()
-    q = Decimal(1).scaleb(-stellen)
-    return numbers.format_decimal(Decimal(value).quantize(q, ROUND_HALF_UP), format="#,##0." + "0" * stellen,
-                                  locale=LOCALE)
-
-
 def anteil(value: Decimal | int | str) -> str:
     """A share as few digits as it needs: Decimal('0.50') → '0,5', Decimal('1.0') → '1'."""
     numbers, _ = _babel()

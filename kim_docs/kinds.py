@@ -15,11 +15,6 @@ class DocumentKind:
     vorlage: str                 # template file name, looked up in the template folders
     pflichtfelder: tuple[str, ...]  # case keys the document needs beyond what `calc` needs
 
-    @property
-    def kurz(self) -> str:
-        """The title without the Anlage: 'Zuwendungsbescheid'."""
-        return self.titel.split(" (")[0]
-
 
 _KINDS = (
     DocumentKind("antrag", "Antrag (Anlage 1)", "Antrag", "antrag.docx",

@@ -41,6 +41,5 @@ def test_betrag_in_worten(value, words):
     assert fmt.betrag_in_worten(value) == words
 
 
-def test_zahl_and_prozent():
-    assert fmt.zahl(D("57000")) == "57.000,00"
+def test_prozent():
     assert fmt.prozent(D("0.20")) == "20\xa0%"
