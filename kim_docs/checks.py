@@ -17,7 +17,6 @@ from .model import KUERZBARE_POSTEN, POSTEN, Fall
 from .reference import Referenz
 from .rules import RuleSet, candidates
 
-
 # --- rule 1: which rule set ------------------------------------------------------------
 
 def select_rule_set(fall: Fall, rule_sets: dict[str, RuleSet]) -> tuple[RuleSet | None, list[Befund]]:
