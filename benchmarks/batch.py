@@ -1,7 +1,7 @@
 """Benchmark of `kim-docs batch` (Bescheid, DOCX + PDF/A) against the naive way.
 
-    python3 benchmarks/batch.py                 # N = 54 and N = 1000
-    python3 benchmarks/batch.py --n 54 --naive-sample 10
+    .venv/bin/python benchmarks/batch.py                 # N = 54 and N = 1000
+    .venv/bin/python benchmarks/batch.py --n 54 --naive-sample 10
 
 For each N: synthetic cases in a workbook, then
 

@@ -4,7 +4,7 @@
 Goals: fill ≤ 20 ms, sign ≤ 30 ms (RSA-2048, key loaded once). Throwaway key and
 certificate are generated at start; nothing is kept.
 
-    python3 benchmarks/forms_sign.py [ANZAHL]
+    .venv/bin/python benchmarks/forms_sign.py [ANZAHL]
 """
 from __future__ import annotations
 

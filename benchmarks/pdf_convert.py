@@ -3,7 +3,7 @@
 Goal: at most 0.15 s per document batched. Every mode runs in a fresh Python process so
 that its peak memory (own VmHWM, largest LibreOffice child via RUSAGE_CHILDREN) is its own.
 
-Run: python3 benchmarks/pdf_convert.py [N] [--naive-n M] [--chunks 25,50,100]
+Run: .venv/bin/python benchmarks/pdf_convert.py [N] [--naive-n M] [--chunks 25,50,100]
 """
 from __future__ import annotations
 

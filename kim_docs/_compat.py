@@ -4,8 +4,8 @@ Everything else in kim_docs uses the libraries' public API only. What is here ha
 public equivalent (yet); when a library update breaks it, this is the file to fix, and
 pyproject.toml caps the versions for that reason.
 
-Checked against pypdf 7.1.1, pyHanko 0.38.0, pyhanko-certvalidator 0.33.0, docxtpl 0.20.2
-and the concurrent.futures of Python 3.11.
+Checked against pypdf 7.1.1, pyHanko 0.38.0, pyhanko-certvalidator 0.33.0, docxtpl 0.20.2,
+click 8.5.1 and the concurrent.futures of Python 3.11.
 
 Third-party modules are imported inside the functions, so that importing this module
 (and with it :mod:`kim_docs.pdf`) stays cheap.
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_object",
+    "bind_gettext",
     "cache_private_key",
     "consistent_metadata_writer_class",
     "docx_patcher",
@@ -54,6 +55,21 @@ def patch_xml(patcher: Any, xml: str) -> str:
 def resolve_listing(patcher: Any, xml: str) -> str:
     """docxtpl's undocumented turning of line breaks and tabs inside values into Word's."""
     return str(patcher.resolve_listing(xml))
+
+
+# --------------------------------------------------------------------------- click
+
+
+def bind_gettext(module: Any, translate: Any, translate_plural: Any) -> None:
+    """Make a click module show its messages through `translate`: click looks its texts
+    up by the module-level names `_` and `ngettext` (bound to gettext's), which it does
+    not document. Only names still bound to gettext (or to ours) are replaced."""
+    import gettext
+
+    if getattr(module, "_", None) in (gettext.gettext, translate):
+        module._ = translate
+    if getattr(module, "ngettext", None) in (gettext.ngettext, translate_plural):
+        module.ngettext = translate_plural
 
 
 # --------------------------------------------------------------------------- concurrent.futures

@@ -5,7 +5,7 @@
 Drawn directly with pypdf (no LibreOffice), so the output is byte-for-byte
 reproducible: fixed file ID, no dates, labels in the project's embedded font.
 
-    python3 scripts/make_auszahlung_form.py [OUT.pdf]
+    .venv/bin/python scripts/make_auszahlung_form.py [OUT.pdf]
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Bewilligungszeitraum 2025, plausiblen Stellen und ausgefüllten Bescheid-Spalten
 Fälle enthalten absichtlich Fehler (siehe samples/batch/README.md und DELIBERATE_ERRORS).
 Anschriften, Personen, Bankverbindungen und Aktenzeichen sind erfunden.
 
-Aufruf aus dem Projektordner:  python3 scripts/make_batch_sample.py
+Aufruf aus dem Projektordner:  .venv/bin/python scripts/make_batch_sample.py
 """
 from __future__ import annotations
 

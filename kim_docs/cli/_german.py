@@ -12,11 +12,11 @@ The names of click's parameter types are German as well: click puts them into me
 """
 from __future__ import annotations
 
-import gettext
 import importlib
 import re
 import sys
 
+from .._compat import bind_gettext
 from ._click_de import MESSAGES, MODULES, PLURALS, TYPE_NAMES
 
 __all__ = ["install", "short_help_safe", "translate", "translate_plural", "unmask"]
@@ -41,11 +41,7 @@ def install() -> None:
         if _PLATFORM_ONLY.get(name, sys.platform) != sys.platform:
             continue
         # also the modules click imports only when needed (shell completion, pager): ~2 ms
-        module = importlib.import_module(f"click.{name}")
-        if getattr(module, "_", None) in (gettext.gettext, translate):
-            module._ = translate  # type: ignore[attr-defined]
-        if getattr(module, "ngettext", None) in (gettext.ngettext, translate_plural):
-            module.ngettext = translate_plural  # type: ignore[attr-defined]
+        bind_gettext(importlib.import_module(f"click.{name}"), translate, translate_plural)
     _german_type_names()
 
 
