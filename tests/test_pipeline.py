@@ -2,12 +2,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -144,55 +139,3 @@ def test_same_recipient_and_year_twice_refuses_both(tmp_path):
 def test_unknown_kind_is_a_german_error(tmp_path):
     with pytest.raises(kim_docs.InputError, match="unbekannte Dokumentart bescheit"):
         kim_docs.render_cases([], "bescheit", tmp_path)
-
-
-@pytest.mark.libreoffice
-@pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) nicht installiert")
-def test_sigterm_during_render_leaves_no_libreoffice_and_no_staging(tmp_path):
-    out = tmp_path / "aus"
-    cases = [SAMPLES / name for name in ("kreis-recklinghausen-2025.yaml", "staedteregion-aachen-2025.yaml",
-                                         "kreis-soest-vakanz-2025.yaml", "stadt-hamm-hoechstgrenzen-2025.yaml")]
-    proc = subprocess.Popen([sys.executable, "-m", "kim_docs", "render", "alle", *map(str, cases), "-o", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    started = False
-    while time.monotonic() < deadline and not started:
-        started = _soffice_below(proc.pid)
-        time.sleep(0.05)
-    # asked once, not again: on its first start LibreOffice restarts soffice.bin, and in
-    # that moment only oosplash (whose name lacks "soffice") is there
-    assert started, ("LibreOffice was not started", proc.poll())
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130
-    assert "Fehler: abgebrochen" in err.decode()
-    time.sleep(0.5)
-    assert not _processes_with(str(out)), "LibreOffice outlived the command"
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
-    published = {p.name for p in out.iterdir()} - {"manifest.json"}
-    recorded = set()
-    if (out / "manifest.json").exists():
-        recorded = {e["datei"] for e in json.loads((out / "manifest.json").read_text())["dateien"]}
-    assert published == recorded
-
-
-def _soffice_below(pid: int) -> bool:
-    return any("soffice" in cmd or "oosplash" in cmd for cmd in _descendants(pid))
-
-
-def _descendants(pid: int) -> list[str]:
-    found = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,args="], capture_output=True, text=True).stdout
-    rows = [line.split(None, 2) for line in found.splitlines() if len(line.split(None, 2)) == 3]
-    children, cmds, todo = {}, [], [str(pid)]
-    for child, parent, args in rows:
-        children.setdefault(parent, []).append((child, args))
-    while todo:
-        for child, args in children.get(todo.pop(), []):
-            cmds.append(args)
-            todo.append(child)
-    return cmds
-
-
-def _processes_with(text: str) -> list[str]:
-    found = subprocess.run(["ps", "-e", "-o", "pid=,args="], capture_output=True, text=True).stdout
-    return [line for line in found.splitlines() if text in line and str(os.getpid()) not in line.split()[0]]
