@@ -54,9 +54,23 @@ class Weiterleitung:
 
 
 @dataclass(frozen=True)
+class IstStellenBerechnung:
+    """Rule 23: the Höchstbeträge of one Stelle from its actual occupancy."""
+
+    index: int
+    personal: Decimal
+    sachausgaben_hoechstbetrag: Decimal
+    personalausgaben: Decimal | None  # actual cost of this Stelle, where given
+    aus_plan: tuple[str, ...]         # the keys taken from the plan
+
+
+@dataclass(frozen=True)
 class Verwendung:
     ist: dict[str, Decimal]
     anerkannt: dict[str, Decimal]  # per item, plus "gesamt"
+    einnahmen: Decimal
+    stellen: tuple[IstStellenBerechnung, ...]
+    hoechstbetraege: dict[str, Decimal]  # from the actual occupancy (rule 23)
     erhalten: Decimal
     rueckforderung: Decimal
     nachzahlung: Decimal
@@ -95,10 +109,11 @@ def round_cents(value: Fraction | Decimal) -> Decimal:
     return (Decimal(sign * cents) / 100).quantize(CENT)
 
 
-def occupied_period(stelle: Stelle, beginn: dt.date, ende: dt.date) -> tuple[dt.date, dt.date] | None:
+def occupied_period(besetzt_von: dt.date | None, besetzt_bis: dt.date | None, beginn: dt.date,
+                    ende: dt.date) -> tuple[dt.date, dt.date] | None:
     """Rule 8: the days occupied, cut to the Bewilligungszeitraum; None without overlap."""
-    von = max(stelle.besetzt_von or beginn, beginn)
-    bis = min(stelle.besetzt_bis or ende, ende)
+    von = max(besetzt_von or beginn, beginn)
+    bis = min(besetzt_bis or ende, ende)
     return (von, bis) if von <= bis else None
 
 
@@ -153,7 +168,7 @@ def calculate(fall: Fall, regelwerk: RuleSet) -> Berechnung:
 
 def _stelle(index: int, stelle: Stelle, fall: Fall, regelwerk: RuleSet) -> StellenBerechnung:
     zeitraum = fall.bewilligungszeitraum
-    period = occupied_period(stelle, zeitraum.beginn, zeitraum.ende)
+    period = occupied_period(stelle.besetzt_von, stelle.besetzt_bis, zeitraum.beginn, zeitraum.ende)
     faktor = monatsfaktor(*period) if period else Fraction(0)
     anteil = stelle.anteil if stelle.anteil > 0 else Decimal(0)  # an invalid share funds nothing
     regel = getattr(regelwerk.stellen, stelle.funktion)
@@ -196,20 +211,23 @@ def _bewilligt(fall: Fall, foerderfaehig: dict[str, Decimal]) -> tuple[dict[str,
 
 
 def _auszahlungen(gesamt: Decimal, fall: Fall, regelwerk: RuleSet) -> tuple[Rate, ...]:
-    """Rule 14: the shares, rounded down to the cent, the last one takes the rest."""
-    jahr = fall.bewilligungszeitraum.beginn.year
+    """Rule 14: the shares, rounded down to the cent, the last one takes the rest; each on
+    its date moved into the Bewilligungszeitraum (§ 34 Abs. 2 LHO) and not before the
+    Bescheid; shares that fall on one date become one instalment."""
+    zeitraum = fall.bewilligungszeitraum
     bescheid_datum = fall.bescheid.datum if fall.bescheid else None
-    raten: list[Rate] = []
+    by_date: dict[dt.date, Decimal] = {}
     rest = gesamt
     for nummer, regel in enumerate(regelwerk.auszahlung.raten, start=1):
-        termin = dt.date(jahr, regel.monat, regel.tag)
+        termin = dt.date(zeitraum.beginn.year, regel.monat, regel.tag)
+        termin = min(max(termin, zeitraum.beginn), max(zeitraum.ende, zeitraum.beginn))
         if bescheid_datum and bescheid_datum > termin:
             termin = bescheid_datum  # nothing is paid before the Bescheid
         last = nummer == len(regelwerk.auszahlung.raten)
         betrag = rest if last else (gesamt * regel.anteil).quantize(CENT, ROUND_DOWN)
         rest -= betrag
-        raten.append(Rate(nummer, termin, betrag))
-    return tuple(raten)
+        by_date[termin] = by_date.get(termin, ZERO) + betrag
+    return tuple(Rate(nummer, termin, by_date[termin]) for nummer, termin in enumerate(sorted(by_date), start=1))
 
 
 def _weiterleitung(fall: Fall, stellen: tuple[StellenBerechnung, ...],
@@ -223,7 +241,7 @@ def _weiterleitung(fall: Fall, stellen: tuple[StellenBerechnung, ...],
         if name in seen:
             continue
         seen.add(name)
-        own = [s for s in stellen if s.stelle.funktion == "koordination"
+        own = [s for s in stellen if s.stelle.funktion == "koordination" and s.stelle.weitergeleitet
                and s.stelle.kommune is not None and s.stelle.kommune.strip() == name]
         if not own:
             continue
@@ -254,21 +272,66 @@ def frist_verwendungsnachweis(ende: dt.date, regelwerk: RuleSet) -> dt.date:
 
 def _verwendung(fall: Fall, hoechst: dict[str, Decimal], betraege: dict[str, Decimal],
                 regelwerk: RuleSet) -> Verwendung | None:
-    """Rule 16: per item min(ist, bewilligt × 1.2, Höchstbetrag); the total bound by the grant."""
+    """Rules 16, 23, 24: per item min(ist, bewilligt × 1.2, Höchstbetrag from the actual
+    occupancy); the total bound by the grant, less the Einnahmen."""
     nachweis = fall.verwendungsnachweis
     if nachweis is None:
         return None
     spielraum = 1 + regelwerk.verwendungsnachweis.ueberschreitung_einzelansatz
+    ist_stellen = tuple(_ist_stelle(i, s, fall, regelwerk) for i, s in enumerate(fall.stellen))
+    hoechst_ist = {**hoechst, **_personal_and_sach_caps(fall.stellen, ist_stellen)}
     ist = {k: getattr(nachweis.ist, k) if nachweis.ist else None for k in POSTEN}
     fehlend = tuple(k for k, v in ist.items() if v is None)
     ist_werte = {k: (v if v is not None else ZERO) for k, v in ist.items()}
-    anerkannt = {k: round_cents(max(ZERO, min(ist_werte[k], betraege[k] * spielraum, hoechst[k]))) for k in POSTEN}
-    gesamt = min(sum(anerkannt.values(), ZERO), betraege["gesamt"])
+    belegt = {**ist_werte, **{f"personal_{f}": _personal_belegt(f, ist[f"personal_{f}"], fall.stellen, ist_stellen)
+                              for f in ("koordination", "verwaltungsassistenz")}}
+    anerkannt = {k: round_cents(max(ZERO, min(belegt[k], betraege[k] * spielraum, hoechst_ist[k]))) for k in POSTEN}
+    gesamt = max(ZERO, min(sum(anerkannt.values(), ZERO), betraege["gesamt"]) - nachweis.einnahmen)
     anerkannt["gesamt"] = gesamt
     erhalten = nachweis.erhalten if nachweis.erhalten is not None else ZERO
     return Verwendung(
-        ist=ist_werte, anerkannt=anerkannt, erhalten=erhalten,
+        ist=ist_werte, anerkannt=anerkannt, einnahmen=nachweis.einnahmen, stellen=ist_stellen,
+        hoechstbetraege=hoechst_ist, erhalten=erhalten,
         rueckforderung=round_cents(max(ZERO, erhalten - gesamt)),
         nachzahlung=round_cents(max(ZERO, gesamt - erhalten)),
         fehlende_ist=fehlend,
     )
+
+
+_IST_KEYS = ("besetzt_von", "besetzt_bis", "anteil")
+
+
+def _ist_stelle(index: int, stelle: Stelle, fall: Fall, regelwerk: RuleSet) -> IstStellenBerechnung:
+    """Rule 23: the Stelle as actually occupied; a value left out is the planned one."""
+    given = fall.verwendungsnachweis.stellen if fall.verwendungsnachweis else None
+    actual = given[index] if given is not None and index < len(given) else None
+    values = {k: getattr(actual, k) if actual is not None else None for k in _IST_KEYS}
+    aus_plan = tuple(k for k, v in values.items() if v is None)
+    merged = stelle.model_copy(update={k: v for k, v in values.items() if v is not None})
+    computed = _stelle(index, merged, fall, regelwerk)
+    return IstStellenBerechnung(index, computed.personal, computed.sachausgaben_hoechstbetrag,
+                                actual.personalausgaben if actual is not None else None, aus_plan)
+
+
+def _personal_and_sach_caps(stellen: list[Stelle], ist: tuple[IstStellenBerechnung, ...]) -> dict[str, Decimal]:
+    def personal(funktion: str) -> Decimal:
+        return sum((s.personal for p, s in zip(stellen, ist) if p.funktion == funktion), ZERO)
+
+    return {"personal_koordination": personal("koordination"),
+            "personal_verwaltungsassistenz": personal("verwaltungsassistenz"),
+            "sachausgaben": sum((s.sachausgaben_hoechstbetrag for s in ist), ZERO)}
+
+
+def _personal_belegt(funktion: str, ist_item: Decimal | None, stellen: list[Stelle],
+                     ist: tuple[IstStellenBerechnung, ...]) -> Decimal:
+    """Rule 23: a Stelle's own Personalausgaben count up to its actual Höchstbetrag; the
+    rest of the item's `ist` (if any) up to the Höchstbeträge of the Stellen without."""
+    own = [s for p, s in zip(stellen, ist) if p.funktion == funktion]
+    given = [s for s in own if s.personalausgaben is not None]
+    if not given:
+        return ist_item if ist_item is not None else ZERO
+    counted = sum((min(s.personalausgaben, s.personal) for s in given if s.personalausgaben is not None), ZERO)
+    spent = sum((s.personalausgaben for s in given if s.personalausgaben is not None), ZERO)
+    rest_cap = sum((s.personal for s in own if s.personalausgaben is None), ZERO)
+    rest = max(ZERO, ist_item - spent) if ist_item is not None else ZERO
+    return counted + min(rest, rest_cap)

@@ -127,30 +127,45 @@ def check_anteile(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -> Iter
 
 
 def check_stellen_summen(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -> Iterator[Befund]:
-    """Rule 5: caps on the sums of Koordination and Verwaltungsassistenz shares."""
+    """Rule 5 (v2): the Koordination shares that serve no Kommune up to 3.5 or 2.5; those
+    of one Kommune up to 1.0 (Nr. 4 e: the further position belongs to its Kommune); the
+    Verwaltungsassistenz up to 0.5."""
     nr = rs.stellen.nr
     art = fall.antragsteller.art
     regel = rs.stellen.koordination
-    summe_k = sum((s.anteil for s in fall.stellen if s.funktion == "koordination"), Decimal(0))
-    if art in regel.hoechstanteile:
+    by_kommune = art != "kreisfreie_stadt"  # a kreisfreie Stadt has no Kommunen (rule 7)
+    summe_k = sum((s.anteil for s in fall.stellen if s.funktion == "koordination"
+                   and not (by_kommune and s.kommune is not None)), Decimal(0))
+    if art in regel.hoechstanteile and summe_k > regel.hoechstanteile[art]:
         grenze = regel.hoechstanteile[art]
-        zusatz = len(_qualifying_names(fall)) if art != "kreisfreie_stadt" else 0
-        cap = grenze + regel.zusatz_je_kommune * zusatz
-        if summe_k > cap:
-            wer = {"kreisfreie_stadt": "eine kreisfreie Stadt", "staedteregion": "die Städteregion"}.get(art, "einen Kreis")
-            basis = f"{fmt_anteil(grenze)} für {wer}"
-            if zusatz:
-                basis += f" zuzüglich {fmt_anteil(regel.zusatz_je_kommune * zusatz)} für {zusatz} " \
-                         f"kreisangehörige Kommune{'n' if zusatz > 1 else ''} nach Nr. 4 e"
-            yield Befund("fehler", nr, "stellen", "koordination_ueber_hoechstanteil",
-                         f"Die Koordinationsstellen umfassen zusammen {fmt_anteil(summe_k)} Stellen; "
-                         f"höchstens {fmt_anteil(cap)} sind förderfähig ({basis}, Nr. {nr}).")
+        wer = {"kreisfreie_stadt": "eine kreisfreie Stadt", "staedteregion": "die Städteregion"}.get(art, "einen Kreis")
+        ohne = " ohne zugeordnete Kommune" if any(s.kommune for s in fall.stellen) and by_kommune else ""
+        yield Befund("fehler", nr, "stellen", "koordination_ueber_hoechstanteil",
+                     f"Die Koordinationsstellen{ohne} umfassen zusammen {fmt_anteil(summe_k)} Stellen; "
+                     f"höchstens {fmt_anteil(grenze)} sind förderfähig ({fmt_anteil(grenze)} für {wer}, Nr. {nr}).")
+    if by_kommune:
+        yield from _check_anteile_je_kommune(fall, rs)
     va_cap = rs.stellen.verwaltungsassistenz.hoechstanteil
     summe_va = sum((s.anteil for s in fall.stellen if s.funktion == "verwaltungsassistenz"), Decimal(0))
     if summe_va > va_cap:
         yield Befund("fehler", nr, "stellen", "verwaltungsassistenz_ueber_hoechstanteil",
                      f"Die Verwaltungsassistenz umfasst zusammen {fmt_anteil(summe_va)} Stellen; förderfähig "
                      f"ist höchstens eine {fmt_anteil(va_cap)}-Stelle (Nr. {nr}).")
+
+
+def _check_anteile_je_kommune(fall: Fall, rs: RuleSet) -> Iterator[Befund]:
+    nr = rs.voraussetzungen["weitere_stelle"].nr
+    cap = rs.stellen.koordination.zusatz_je_kommune
+    sums: dict[str, Decimal] = {}
+    for s in fall.stellen:
+        if s.funktion == "koordination" and s.kommune is not None:
+            sums[s.kommune.strip()] = sums.get(s.kommune.strip(), Decimal(0)) + s.anteil
+    for name, summe in sums.items():
+        if summe > cap:
+            yield Befund("fehler", nr, "stellen", "koordination_kommune_ueber_hoechstanteil",
+                         f"Die Koordinationsstellen für '{name}' umfassen zusammen {fmt_anteil(summe)} Stellen; "
+                         f"je qualifizierter kreisangehöriger Kommune ist höchstens {fmt_anteil(cap)} weitere "
+                         f"Stelle förderfähig (Nr. {nr}).")
 
 
 def check_qualifikation(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -> Iterator[Befund]:
@@ -168,10 +183,6 @@ def check_qualifikation(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -
             yield Befund("fehler", nr, f"stellen[{i}].qualifikation_nachweis", "qualifikation_nachweis_fehlt",
                          f"Stelle '{stelle.bezeichnung}': Für eine gleichwertige Qualifikation fehlt die "
                          f"Beschreibung des Nachweises (Nr. {nr}).")
-
-
-def _qualifying_names(fall: Fall) -> set[str]:
-    return {k.name.strip() for k in fall.kreisangehoerige_kommunen if k.qualifiziert}
 
 
 def check_kommunen(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -> Iterator[Befund]:
@@ -210,6 +221,10 @@ def _check_stellen_kommune(fall: Fall, nr: str) -> Iterator[Befund]:
     listed = {k.name.strip(): k for k in fall.kreisangehoerige_kommunen}
     for i, stelle in enumerate(fall.stellen):
         if stelle.kommune is None:
+            if stelle.weiterleitung is not None:
+                yield Befund("fehler", nr, f"stellen[{i}].weiterleitung", "weiterleitung_ohne_kommune",
+                             f"Stelle '{stelle.bezeichnung}': 'weiterleitung' gilt nur für eine Stelle mit "
+                             f"'kommune'; ohne Kommune wird nichts weitergeleitet (Nr. {nr}).")
             continue
         name = stelle.kommune.strip()
         feld = f"stellen[{i}].kommune"
@@ -249,16 +264,18 @@ def check_betraege(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -> Ite
     beantragt = b.beantragt
     if beantragt["sachausgaben"] > b.hoechstbetraege["sachausgaben"]:
         nr = rs.sachausgaben.nr
-        yield Befund("fehler", nr, "antrag.sachausgaben", "sachausgaben_ueber_hoechstbetrag",
+        yield Befund("warnung", nr, "antrag.sachausgaben", "sachausgaben_ueber_hoechstbetrag",
                      f"Beantragte Sachausgaben {euro(beantragt['sachausgaben'])} übersteigen den Höchstbetrag "
                      f"von {euro(b.hoechstbetraege['sachausgaben'])} ({euro(rs.sachausgaben.jahresbetrag_je_stelle)} "
-                     f"je Stelle und Jahr, anteilig, Nr. {nr}).")
+                     f"je Stelle und Jahr, anteilig, Nr. {nr}); bewilligt werden kann höchstens der Höchstbetrag, "
+                     f"der Rest wird abgelehnt.")
     for key, label in (("veranstaltungen", "Veranstaltungen"), ("massnahmen", "Maßnahmen")):
         regel = getattr(rs.begleitmassnahmen, key)
         if beantragt[key] > regel.hoechstbetrag:
-            yield Befund("fehler", regel.nr, f"antrag.{key}", f"{key}_ueber_hoechstbetrag",
+            yield Befund("warnung", regel.nr, f"antrag.{key}", f"{key}_ueber_hoechstbetrag",
                          f"Beantragte {label} {euro(beantragt[key])} übersteigen den Förderhöchstbetrag von "
-                         f"{euro(regel.hoechstbetrag)} je Jahr (Nr. {regel.nr}).")
+                         f"{euro(regel.hoechstbetrag)} je Jahr (Nr. {regel.nr}); bewilligt werden kann höchstens "
+                         f"der Förderhöchstbetrag, der Rest wird abgelehnt.")
     for feld, amount in _amounts(fall):
         if amount < 0:
             yield Befund("fehler", None, feld, "betrag_negativ", f"Der Betrag {amount} in '{feld}' ist negativ.")
@@ -280,6 +297,10 @@ def _amounts(fall: Fall) -> Iterator[tuple[str, Decimal]]:
     if fall.verwendungsnachweis:
         if fall.verwendungsnachweis.erhalten is not None:
             yield "verwendungsnachweis.erhalten", fall.verwendungsnachweis.erhalten
+        yield "verwendungsnachweis.einnahmen", fall.verwendungsnachweis.einnahmen
+        for i, ist_stelle in enumerate(fall.verwendungsnachweis.stellen or []):
+            if ist_stelle.personalausgaben is not None:
+                yield f"verwendungsnachweis.stellen[{i}].personalausgaben", ist_stelle.personalausgaben
         for key in POSTEN:
             value = getattr(fall.verwendungsnachweis.ist, key, None)
             if value is not None:
@@ -344,25 +365,87 @@ def check_verwendung(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -> I
     for key in b.verwendung.fehlende_ist:
         yield Befund("hinweis", nr, "verwendungsnachweis.ist", "ist_fehlt",
                      f"Im Verwendungsnachweis fehlt die Ist-Angabe '{key}'; sie wird mit 0,00 € angesetzt.")
+    yield from _check_ist_stellen(fall, b, nr)
+
+
+_IST_NAMEN = {"besetzt_von": "besetzt ab", "besetzt_bis": "besetzt bis", "anteil": "Anteil"}
+
+
+def _check_ist_stellen(fall: Fall, b: Berechnung, nr: str) -> Iterator[Befund]:
+    """Rule 23: the actual occupancy per Stelle; what is left out is taken from the plan."""
+    assert b.verwendung is not None and fall.verwendungsnachweis is not None
+    given = fall.verwendungsnachweis.stellen
+    if given is not None and len(given) > len(fall.stellen):
+        yield Befund("fehler", nr, "verwendungsnachweis.stellen", "ist_stellen_zu_viele",
+                     f"Der Verwendungsnachweis nennt {len(given)} Stellen, der Fall hat {len(fall.stellen)}; "
+                     f"die Angaben gehören in der Reihenfolge von 'stellen' zu je einer Stelle.")
+    if given is None:
+        yield Befund("hinweis", nr, "verwendungsnachweis.stellen", "ist_besetzung_aus_plan",
+                     "Die tatsächliche Besetzung der Stellen ist nicht angegeben; die Höchstbeträge werden nach "
+                     "der geplanten Besetzung berechnet.")
+        return
+    planned = [f"'{fall.stellen[s.index].bezeichnung}' ({', '.join(_IST_NAMEN[k] for k in s.aus_plan)})"
+               for s in b.verwendung.stellen if s.aus_plan]
+    if planned:
+        yield Befund("hinweis", nr, "verwendungsnachweis.stellen", "ist_besetzung_aus_plan",
+                     f"Für {'; '.join(planned)} ist die tatsächliche Besetzung nicht angegeben; "
+                     f"angesetzt wird die geplante.")
 
 
 def check_gericht(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -> Iterator[Befund]:
-    """Rule 17 (Bescheid): a court for the Rechtsbehelfsbelehrung must be known."""
-    if fall.bescheid is None or verwaltungsgericht(fall, ref):
+    """Rule 17 (v2): the court follows from the seat (AGS); the case may only fill a gap."""
+    named = (fall.antragsteller.verwaltungsgericht or "").strip()
+    by_ags = _gericht_nach_ags(fall, ref)
+    if named and by_ags and _court_key(named) != _court_key(by_ags):
+        yield Befund("fehler", None, "antragsteller.verwaltungsgericht", "gericht_widerspricht_ags",
+                     f"Als Verwaltungsgericht ist '{named}' angegeben, für den Sitz des Empfängers (AGS "
+                     f"{fall.antragsteller.ags}) ist aber das Verwaltungsgericht {by_ags} zuständig "
+                     f"(§ 52 Nr. 3 Satz 2 VwGO); "
+                     f"ein falsches Gericht in der Rechtsbehelfsbelehrung verlängert die Klagefrist auf ein Jahr "
+                     f"(§ 58 Abs. 2 VwGO). Bitte die Angabe entfernen oder berichtigen.")
+    if fall.bescheid is None:
         return
-    ags = fall.antragsteller.ags
-    grund = f"der AGS {ags} ist nicht im Verzeichnis der Zuwendungsempfänger" if ags else "kein AGS angegeben"
-    yield Befund("fehler", None, "antragsteller.ags", "gericht_unbekannt",
-                 f"Das Verwaltungsgericht für die Rechtsbehelfsbelehrung ist nicht bestimmbar ({grund}); "
-                 f"bitte den AGS oder antragsteller.verwaltungsgericht angeben.")
+    if by_ags is None and named:
+        yield Befund("hinweis", None, "antragsteller.verwaltungsgericht", "gericht_aus_fall",
+                     f"Das Verwaltungsgericht ('{named}') ist aus dem Fall übernommen, weil es sich aus dem AGS "
+                     f"nicht ergibt; bitte prüfen, ob es das Gericht am Sitz des Empfängers ist.")
+    elif by_ags is None:
+        ags = fall.antragsteller.ags
+        grund = f"der AGS {ags} ist nicht im Verzeichnis der Zuwendungsempfänger" if ags else "kein AGS angegeben"
+        yield Befund("fehler", None, "antragsteller.ags", "gericht_unbekannt",
+                     f"Das Verwaltungsgericht für die Rechtsbehelfsbelehrung ist nicht bestimmbar ({grund}); "
+                     f"bitte den AGS oder antragsteller.verwaltungsgericht angeben.")
+
+
+def check_anbest_anlage(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -> Iterator[Befund]:
+    """Rule 18 (v2, Bescheid): without a configured text the ANBest-G is enclosed by hand."""
+    if fall.bescheid is not None and not rs.anbest.anlage:
+        yield Befund("hinweis", "7.5", "bescheid", "anbest_anlage_fehlt",
+                     f"Der amtliche Text der {rs.anbest.kurz} ist im Regelwerk nicht hinterlegt (anbest.anlage); "
+                     f"der Bescheid führt sie als Anlage auf, sie muss von Hand beigefügt werden.")
+
+
+def _court_name(name: str) -> str:
+    """'Verwaltungsgericht Arnsberg', 'VG Arnsberg' and 'Arnsberg' name one court: 'Arnsberg'."""
+    words = name.split()
+    if words and words[0].casefold() in ("verwaltungsgericht", "vg"):
+        words = words[1:]
+    return " ".join(words)
+
+
+def _court_key(name: str) -> str:
+    return _court_name(name).casefold()
+
+
+def _gericht_nach_ags(fall: Fall, ref: Referenz) -> str | None:
+    entry = ref.empfaenger.get(fall.antragsteller.ags or "")
+    return entry.verwaltungsgericht if entry else None
 
 
 def verwaltungsgericht(fall: Fall, ref: Referenz) -> str | None:
-    """The court of the recipient's seat: named in the case, else looked up by the AGS."""
-    if fall.antragsteller.verwaltungsgericht:
-        return fall.antragsteller.verwaltungsgericht.strip()
-    entry = ref.empfaenger.get(fall.antragsteller.ags or "")
-    return entry.verwaltungsgericht if entry else None
+    """Rule 17 (v2): the court of the recipient's seat, found by the AGS; the case's own
+    entry only where the AGS gives none."""
+    return _gericht_nach_ags(fall, ref) or _court_name(fall.antragsteller.verwaltungsgericht or "") or None
 
 
 def check_iban(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -> Iterator[Befund]:
@@ -388,5 +471,5 @@ def check_iban(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -> Iterato
 CHECKS: tuple[Check, ...] = (
     check_zeitraum, check_empfaenger, check_voraussetzungen, check_anteile, check_stellen_summen,
     check_qualifikation, check_kommunen, check_besetzung, check_betraege, check_bewilligung,
-    check_fristen, check_auszahlungsanforderung, check_verwendung, check_gericht, check_iban,
+    check_fristen, check_auszahlungsanforderung, check_verwendung, check_gericht, check_anbest_anlage, check_iban,
 )

@@ -64,7 +64,10 @@ class Antragsteller(_Model):
     art: Art = Field(description="kreis | staedteregion | kreisfreie_stadt (Nr. 3.1)")
     ags: str | None = Field(None, pattern=r"^\d{8}$", description="Amtlicher Gemeindeschlüssel, 8 Ziffern")
     verwaltungsgericht: str | None = Field(
-        None, description="Verwaltungsgericht für die Rechtsbehelfsbelehrung; sonst nach dem AGS")
+        None, description="Verwaltungsgericht, nur wenn der AGS fehlt oder unbekannt ist; "
+                          "ein anderes als das des AGS ist ein Fehler")
+    vertreten_durch: str | None = Field(None, description="Zeile unter dem Namen in der Anschrift, "
+                                                          "z. B. 'Der Landrat'")
     anschrift: Anschrift | None = None
     ansprechperson: Ansprechperson | None = None
     bankverbindung: Bankverbindung | None = None
@@ -103,7 +106,15 @@ class Stelle(_Model):
     qualifikation_nachweis: str | None = Field(None, description="Pflicht bei 'gleichwertig'")
     besetzt_von: dt.date | None = None
     besetzt_bis: dt.date | None = None
-    kommune: str | None = Field(None, description="kreisangehörige Kommune, an die die Stelle weitergeleitet wird")
+    kommune: str | None = Field(None, description="kreisangehörige Kommune, für die die Stelle besteht (Nr. 4 e)")
+    weiterleitung: bool | None = Field(
+        None, description="nur mit kommune: false = der Kreis beschäftigt die Person selbst; "
+                          "Standard: an die Kommune weitergeleitet (Nr. 3.2)")
+
+    @property
+    def weitergeleitet(self) -> bool:
+        """Rule 7 (v2): a Stelle for a Kommune is passed on unless `weiterleitung: false`."""
+        return self.kommune is not None and self.weiterleitung is not False
 
 
 class Kommune(_Model):
@@ -134,6 +145,9 @@ class Bewilligt(_Model):
 class Bescheid(_Model):
     aktenzeichen: str | None = None
     datum: dt.date | None = None
+    haushaltsstelle: str | None = Field(None, description="z. B. 'Kapitel … Titel …' (für den Bescheid Pflicht)")
+    vorlaeufige_haushaltsfuehrung: bool = Field(
+        False, description="Vorbehalt der vorläufigen Haushaltsführung (Art. 82 LV NRW)")
     sachbearbeitung: Sachbearbeitung | None = None
     bewilligt: Bewilligt | None = None
     begruendung_kuerzung: str | None = None
@@ -153,11 +167,62 @@ class Ist(_Model):
     massnahmen: Decimal | None = None
 
 
+class IstStelle(_Model):
+    """Actual occupancy of one Stelle (rule 23); each key left out is the planned value."""
+
+    besetzt_von: dt.date | None = None
+    besetzt_bis: dt.date | None = None
+    anteil: Decimal | None = None
+    personalausgaben: Decimal | None = Field(None, description="tatsächliche Personalausgaben dieser Stelle")
+
+
+class AuflagenBericht(_Model):
+    a: str | None = None
+    b: str | None = None
+    c: str | None = None
+    d: str | None = None
+    e: str | None = None
+
+
 class Verwendungsnachweis(_Model):
     datum: dt.date | None = None
     erhalten: Decimal | None = Field(None, description="insgesamt ausgezahlt (für Anlage 3 Pflicht)")
+    einnahmen: Decimal = Field(Decimal(0), description="Einnahmen Dritter für denselben Zweck (ANBest-G Nr. 2)")
+    stellen: list[IstStelle] | None = Field(
+        None, description="tatsächliche Besetzung je Stelle, in der Reihenfolge von stellen")
+    auflagen: AuflagenBericht | None = Field(None, description="Bericht zu den Auflagen a) bis e)")
     ist: Ist | None = Field(None, description="tatsächliche Ausgaben je Posten (für Anlage 3 Pflicht)")
     sachbericht: str | None = None
+
+
+class AuflagenErfuellt(_Model):
+    a: bool | None = None
+    b: bool | None = None
+    c: bool | None = None
+    d: bool | None = None
+    e: bool | None = None
+
+
+class Pruefung(_Model):
+    """The authority's examination of the Verwendungsnachweis (Prüfvermerk, Nr. 11 VVG)."""
+
+    datum: dt.date | None = None
+    pruefer: str | None = None
+    eingang: dt.date | None = Field(None, description="Eingang des Verwendungsnachweises")
+    auflagen_erfuellt: AuflagenErfuellt | None = None
+    bemerkungen: str | None = None
+
+
+class Erstattung(_Model):
+    """Anhörung, Widerruf, Erstattung and interest (§§ 28, 49, 49a VwVfG NRW; rule 26)."""
+
+    anhoerung_datum: dt.date | None = None
+    widerruf_datum: dt.date | None = None
+    wirkung_ab: dt.date | None = Field(None, description="Standard: Datum der letzten gezahlten Rate")
+    zinsen_bis: dt.date | None = Field(None, description="Zinsen bis einschließlich diesem Tag")
+    zahlungsfrist: dt.date | None = None
+    zinsverzicht: bool = Field(False, description="§ 49a Abs. 3 Satz 2 VwVfG NRW")
+    zinsverzicht_begruendung: str | None = None
 
 
 class Fall(_Model):
@@ -174,6 +239,8 @@ class Fall(_Model):
     bescheid: Bescheid | None = None
     auszahlungsanforderung: Auszahlungsanforderung | None = None
     verwendungsnachweis: Verwendungsnachweis | None = None
+    pruefung: Pruefung | None = None
+    erstattung: Erstattung | None = None
 
 
 # --- parsing -------------------------------------------------------------------------

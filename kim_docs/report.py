@@ -49,8 +49,11 @@ def calc_json(ergebnis: Ergebnis) -> dict[str, Any]:
 def _verwendung_json(v: Any) -> dict[str, Any] | None:
     if v is None:
         return None
-    return {"anerkannt": {k: money(a) for k, a in v.anerkannt.items()}, "erhalten": money(v.erhalten),
-            "rueckforderung": money(v.rueckforderung), "nachzahlung": money(v.nachzahlung)}
+    return {"anerkannt": {k: money(a) for k, a in v.anerkannt.items()}, "einnahmen": money(v.einnahmen),
+            "erhalten": money(v.erhalten), "rueckforderung": money(v.rueckforderung),
+            "nachzahlung": money(v.nachzahlung),
+            "stellen": [{"personal": money(s.personal), "sachausgaben_hoechstbetrag": money(s.sachausgaben_hoechstbetrag)}
+                        for s in v.stellen]}
 
 
 _SCHWERE = {"fehler": "FEHLER ", "warnung": "WARNUNG", "hinweis": "HINWEIS"}

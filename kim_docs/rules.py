@@ -142,8 +142,10 @@ class VerwendungsRegel(_Data):
 class Anbest(_Data):
     nr: str
     bezeichnung: str
+    kurz: str = "ANBest-G"
     ausgeschlossen: list[str]
     text: str
+    anlage: str | None = Field(None, description="Datei mit dem amtlichen Text, als Anlage des Bescheids")
 
 
 class Auflage(_Data):

@@ -485,7 +485,7 @@ def test_documents_of_a_case_that_became_faulty_are_retired(tmp_path, cli):
     assert cli("batch", "run", folder, "-o", out, "--format", "docx").exit_code == 0
     name = "2025_Kreis-Soest_Zuwendungsbescheid.docx"
     assert (out / name).is_file()
-    case.write_text(text.replace("massnahmen: 15000", "massnahmen: 35000"), encoding="utf-8")
+    case.write_text(text.replace("massnahmen: 15000", "massnahmen: -1"), encoding="utf-8")
     result = cli("batch", "run", folder, "-o", out, "--format", "docx")
     assert result.exit_code == 1
     assert not (out / name).exists()

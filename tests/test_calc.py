@@ -85,7 +85,10 @@ def test_nachzahlung():
         "anerkannt": {"personal_koordination": "114000.00", "personal_verwaltungsassistenz": "22500.00",
                       "sachausgaben": "23100.55", "veranstaltungen": "9200.00", "massnahmen": "19850.40",
                       "gesamt": "188650.95"},
-        "erhalten": "150000.00", "rueckforderung": "0.00", "nachzahlung": "38650.95"}
+        "einnahmen": "0.00", "erhalten": "150000.00", "rueckforderung": "0.00", "nachzahlung": "38650.95",
+        "stellen": [{"personal": "57000.00", "sachausgaben_hoechstbetrag": "9700.00"},
+                    {"personal": "57000.00", "sachausgaben_hoechstbetrag": "9700.00"},
+                    {"personal": "22500.00", "sachausgaben_hoechstbetrag": "4850.00"}]}
 
 
 # --- rule 9: pro rata by days ---------------------------------------------------------
@@ -161,12 +164,33 @@ def test_instalments_odd_cent():
     assert [r.betrag for r in b.auszahlungen] == [D("6588.71"), D("6588.72")]
 
 
-def test_instalment_moves_to_bescheid_date():
+def test_instalment_moves_to_bescheid_date_and_dates_that_meet_merge():
     data = make_case(bescheid={"datum": "2025-10-02"})
     b = calc(data)
-    assert [r.termin for r in b.auszahlungen] == [dt.date(2025, 10, 2), dt.date(2025, 10, 2)]
+    assert [(r.rate, r.termin, r.betrag) for r in b.auszahlungen] == [(1, dt.date(2025, 10, 2), D("57000.00"))]
     data = make_case(bescheid={"datum": "2025-05-01"})
     assert calc(data).auszahlungen[0].termin == dt.date(2025, 5, 1)
+
+
+def _raten(beginn: str, ende: str, **changes) -> list[tuple[int, str, str]]:
+    data = make_case(**{"bewilligungszeitraum": {"beginn": beginn, "ende": ende}, **changes})
+    return [(r.rate, r.termin.isoformat(), str(r.betrag)) for r in calc(data).auszahlungen]
+
+
+@pytest.mark.parametrize("beginn, ende, raten", [
+    # the examples of rule 14 (v2): no money for a time outside the period (§ 34 Abs. 2 LHO)
+    ("2025-08-01", "2025-12-31", [(1, "2025-08-01", "11875.00"), (2, "2025-10-01", "11875.00")]),
+    ("2025-04-01", "2025-09-30", [(1, "2025-05-01", "14250.00"), (2, "2025-09-30", "14250.00")]),
+    ("2025-10-01", "2025-12-31", [(1, "2025-10-01", "14250.00")]),
+    ("2025-01-01", "2025-03-31", [(1, "2025-03-31", "14250.00")]),
+])
+def test_instalments_inside_the_bewilligungszeitraum(beginn, ende, raten):
+    assert _raten(beginn, ende) == raten
+
+
+def test_instalment_after_clamping_still_waits_for_the_bescheid():
+    assert _raten("2025-04-01", "2025-09-30", bescheid={"datum": "2025-06-15"}) == [
+        (1, "2025-06-15", "14250.00"), (2, "2025-09-30", "14250.00")]
 
 
 # --- rule 12: Weiterleitung ---------------------------------------------------------------
@@ -185,6 +209,20 @@ def test_weiterleitung_sachausgaben_proportional():
     # share 4 850 / 14 550 of 10 000 = 3 333.33
     assert [(w.kommune, w.personal, w.sachausgaben, w.gesamt) for w in b.weiterleitung] == [
         ("Stadt Lippstadt", D("28500.00"), D("3333.33"), D("31833.33"))]
+
+
+def test_stelle_for_a_kommune_kept_by_the_kreis_is_not_passed_on():
+    data = make_case(
+        stellen=[
+            {"bezeichnung": "K1", "funktion": "koordination", "anteil": "1", "qualifikation": "master"},
+            {"bezeichnung": "K2", "funktion": "koordination", "anteil": "1", "qualifikation": "master",
+             "kommune": "Stadt Lippstadt", "weiterleitung": False},
+        ],
+        kreisangehoerige_kommunen=[{"name": "Stadt Lippstadt", "auslaenderbehoerde": True, "jugendamt": True,
+                                    "integrationsrat": True}])
+    b = calc(data)
+    assert b.weiterleitung == ()
+    assert b.hoechstbetraege["personal_koordination"] == D("114000.00")
 
 
 # --- rule 15: Fristen ---------------------------------------------------------------------
@@ -232,3 +270,50 @@ def test_verwendung_missing_ist_counts_zero():
     assert v.anerkannt["gesamt"] == D("50000.00")
     assert v.rueckforderung == D("7000.00")
     assert v.fehlende_ist == ("personal_verwaltungsassistenz", "sachausgaben", "veranstaltungen", "massnahmen")
+
+
+# --- rules 23, 24: actual occupancy and Einnahmen ----------------------------------------------
+
+def _two_stellen_nachweis(**nachweis) -> dict:
+    return make_case(
+        stellen=[{"bezeichnung": "K1", "funktion": "koordination", "anteil": "1", "qualifikation": "master"},
+                 {"bezeichnung": "K2", "funktion": "koordination", "anteil": "1", "qualifikation": "master"}],
+        **{"antrag.sachausgaben": "19400", "verwendungsnachweis": {"erhalten": "133400", **nachweis}})
+
+
+def test_a_stelle_vacant_for_six_months_lowers_personal_and_sach_caps():
+    # rule 23's example: one of two full Koordination Stellen vacant for six months caps
+    # Personal at 85 500 EUR, not 114 000 EUR
+    data = _two_stellen_nachweis(
+        stellen=[{}, {"besetzt_von": "2025-07-01"}],
+        ist={"personal_koordination": "114000", "personal_verwaltungsassistenz": "0", "sachausgaben": "19400",
+             "veranstaltungen": "0", "massnahmen": "0"})
+    v = calc(data).verwendung
+    assert [(s.personal, s.sachausgaben_hoechstbetrag) for s in v.stellen] == [
+        (D("57000.00"), D("9700.00")), (D("28500.00"), D("4850.00"))]
+    assert v.anerkannt["personal_koordination"] == D("85500.00")
+    assert v.anerkannt["sachausgaben"] == D("14550.00")
+    assert v.anerkannt["gesamt"] == D("100050.00")
+    assert v.rueckforderung == D("33350.00")
+    assert v.stellen[1].aus_plan == ("besetzt_bis", "anteil")
+
+
+def test_personalausgaben_of_a_stelle_count_up_to_its_own_cap():
+    data = _two_stellen_nachweis(
+        stellen=[{"personalausgaben": "60000"}, {"anteil": "0.5", "personalausgaben": "20000"}],
+        ist={"personal_koordination": "80000", "personal_verwaltungsassistenz": "0", "sachausgaben": "0",
+             "veranstaltungen": "0", "massnahmen": "0"})
+    v = calc(data).verwendung
+    # 57 000 (60 000 capped) + 20 000 (under the cap of 28 500)
+    assert v.anerkannt["personal_koordination"] == D("77000.00")
+
+
+def test_einnahmen_reduce_the_recognised_total():
+    data = _two_stellen_nachweis(
+        einnahmen="5000.50",
+        ist={"personal_koordination": "114000", "personal_verwaltungsassistenz": "0", "sachausgaben": "19400",
+             "veranstaltungen": "0", "massnahmen": "0"})
+    v = calc(data).verwendung
+    assert v.anerkannt["gesamt"] == D("128399.50")
+    assert v.einnahmen == D("5000.50")
+    assert v.rueckforderung == D("5000.50")

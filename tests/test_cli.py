@@ -46,7 +46,10 @@ def test_validate_folder_and_json(cli):
 def test_validate_text(cli):
     result = cli("validate", SAMPLES / "stadt-hamm-hoechstgrenzen-2025.yaml")
     assert result.exit_code == 0
-    assert result.stdout == f"✓ {SAMPLES / 'stadt-hamm-hoechstgrenzen-2025.yaml'}: keine Befunde\n"
+    assert result.stdout == (
+        f"✓ {SAMPLES / 'stadt-hamm-hoechstgrenzen-2025.yaml'}: 1 Hinweis\n"
+        "  HINWEIS  Nr. 7.5     bescheid: Der amtliche Text der ANBest-G ist im Regelwerk nicht hinterlegt "
+        "(anbest.anlage); der Bescheid führt sie als Anlage auf, sie muss von Hand beigefügt werden.\n")
 
 
 def test_validate_unreadable_file_exit_2_with_json_entry(cli, tmp_path):

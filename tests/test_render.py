@@ -268,7 +268,9 @@ def test_draft_renders_with_entwurf_and_findings(tmp_path):
     assert "ENTWURF – nicht zur Versendung" in [p.text for p in document.sections[0].header.paragraphs]
     text = norm(text_of(path))
     assert "Befunde der Prüfung (nur im Entwurf)" in text
-    assert "Fehler (Nr. 5.4.2 b, antrag.massnahmen): Beantragte Maßnahmen 35.000,00 € übersteigen" in text
+    assert "Fehler (Nr. 4 d, voraussetzungen.konzept_datum): Das Konzept zur Umsetzung des KIM ist nicht " \
+           "vorgelegt" in text
+    assert "Warnung (Nr. 5.4.2 b, antrag.massnahmen): Beantragte Maßnahmen 35.000,00 € übersteigen" in text
 
 
 def test_safe_name():
