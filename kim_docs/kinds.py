@@ -21,7 +21,7 @@ _KINDS = (
                  ("antragsteller.anschrift", "antragsteller.bankverbindung")),
     DocumentKind("bescheid", "Zuwendungsbescheid (Anlage 2)", "Zuwendungsbescheid", "bescheid.docx",
                  ("antragsteller.anschrift", "bescheid.aktenzeichen", "bescheid.datum",
-                  "bescheid.sachbearbeitung.name")),
+                  "bescheid.haushaltsstelle", "bescheid.sachbearbeitung.name")),
     DocumentKind("auszahlung", "Auszahlungsanforderung", "Auszahlungsanforderung", "auszahlung.docx",
                  ("antragsteller.anschrift", "antragsteller.bankverbindung", "bescheid.aktenzeichen",
                   "bescheid.datum", "auszahlungsanforderung.datum")),

@@ -164,6 +164,7 @@ def render_cases(sources: Iterable[CaseSource | Path | str], kinds: str | Sequen
     try:
         run.results = [_render_one(_source(s), wanted, staging / str(i), options, rule_sets, observer, failures)
                        for i, s in enumerate(sources)]
+        _refuse_duplicate_cases(run.results, observer)
         _refuse_duplicates(run.results, observer)
         made = [r for r in run.results if r.ok and r.dokumente]
         if made and "pdf" in options.formats:
@@ -238,6 +239,18 @@ def _render_one(source: CaseSource, wanted: tuple[str, ...], folder: Path, optio
         return _refuse(result, failures.message(exc), observer)
     observer.rendered(result)
     return result
+
+
+def _refuse_duplicate_cases(results: list[CaseResult], observer: RenderObserver) -> None:
+    """The same recipient and year, or the same Aktenzeichen, twice: a Fehler of each case."""
+    from .duplicates import duplicate_findings
+
+    clashes = duplicate_findings([(r.source.name, r.ergebnis.fall if r.ergebnis else None) for r in results])
+    for i, befunde in sorted(clashes.items()):
+        result = results[i]
+        result.befunde = [*result.befunde, *befunde]
+        if result.ok:
+            _refuse(result, "Fehler – kein Dokument erstellt", observer)
 
 
 def _refuse_duplicates(results: list[CaseResult], observer: RenderObserver) -> None:

@@ -161,6 +161,8 @@ def build_case(index: int, recipient: dict, grosse: dict[str, list[str]]) -> dic
         .replace("ä", "ae")
     fall = {
         "Fall-ID": fall_id, "Antragsteller": name, "Art": art, "AGS": ags,
+        "Vertreten durch": "Der Oberbürgermeister" if art == "kreisfreie_stadt" else (
+            "Der Städteregionsrat" if art == "staedteregion" else "Der Landrat"),
         "Straße": "Rathausplatz 1" if art == "kreisfreie_stadt" else "Am Kreishaus 1",
         "PLZ": f"00{index + 1:03d}", "Ort": ort, "Ansprechperson": person,
         "Telefon": f"01234 567-{index + 1:03d}",
@@ -175,7 +177,9 @@ def build_case(index: int, recipient: dict, grosse: dict[str, list[str]]) -> dic
         "Beantragt Sachausgaben": sach,
         "Beantragt Veranstaltungen": VERANSTALTUNGEN[index % len(VERANSTALTUNGEN)],
         "Beantragt Massnahmen": massnahmen,
-        "Aktenzeichen": f"36.07.01-KIM-2025/{index + 1:03d}",
+        # 101–154: unique beside the Aktenzeichen of the single sample cases
+        "Aktenzeichen": f"36.07.01-KIM-2025/{index + 101:03d}",
+        "Haushaltsstelle": "Kapitel 07 070 Titel 633 10",   # example value
         "Bescheid-Datum": dt.date(2025, 1, 20), "Sachbearbeitung": bearbeitung[0],
         "Sachbearbeitung Telefon": bearbeitung[1], "Sachbearbeitung E-Mail": bearbeitung[2],
     }

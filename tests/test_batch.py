@@ -25,7 +25,7 @@ BAD_ANTEIL_CASE, BAD_IBAN_CASE = 3, 7  # 1-based case numbers of the two bad row
 
 def faelle_row(i: int, **changes) -> list:
     values = {c.header: c.example for c in FAELLE.columns}
-    values.update({"Fall-ID": f"T-{i:02d}", "Antragsteller": f"Kreis Test {i:02d}",
+    values.update({"Fall-ID": f"T-{i:02d}", "Antragsteller": f"Kreis Test {i:02d}", "AGS": f"05999{i:03d}",
                    "Aktenzeichen": f"36.07.01-KIM-2025/{i:03d}"})
     values.update(changes)
     return [values[c.header] for c in FAELLE.columns]
@@ -513,3 +513,13 @@ def test_rule_set_hash_ignores_where_the_rule_set_file_lies(tmp_path: Path) -> N
     moved = load_rule_sets([copy])["kim-nrw-2024"]
     assert moved.quelle != shipped.quelle
     assert _rule_set_hash(moved) == _rule_set_hash(shipped)
+
+
+def test_place_of_a_top_level_field_in_a_json_case_is_its_file():
+    """A finding on a top-level key ('bescheid', 'stellen') of a JSON case (no line numbers)
+    names the file; this used to loop for ever."""
+    from kim_docs.batch.input import Eingabe
+
+    eingabe = Eingabe("fall", "fall.json", {})
+    assert eingabe.ort("bescheid") == "fall.json"
+    assert eingabe.ort("stellen[2].anteil") == "fall.json"

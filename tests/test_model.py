@@ -54,7 +54,7 @@ def test_single_unknown_key_names_line(tmp_path):
     path = tmp_path / "f.yaml"
     path.write_text((SAMPLES / "stadt-hamm-hoechstgrenzen-2025.yaml").read_text(encoding="utf-8")
                     .replace("  datum: 2024-10-31", "  datun: 2024-10-31\n  datum: 2024-10-31"), encoding="utf-8")
-    assert error_of(path) == (f"{path}, Zeile 20, Spalte 10: Unbekanntes Feld 'antrag.datun' – meinten Sie 'datum'?")
+    assert error_of(path) == (f"{path}, Zeile 21, Spalte 10: Unbekanntes Feld 'antrag.datun' – meinten Sie 'datum'?")
 
 
 def test_yaml_syntax_error_line_and_column(tmp_path):
@@ -94,7 +94,7 @@ def test_impossible_date(tmp_path):
     path = tmp_path / "f.yaml"
     path.write_text((SAMPLES / "stadt-hamm-hoechstgrenzen-2025.yaml").read_text(encoding="utf-8")
                     .replace("ende: 2025-12-31", "ende: 2025-02-30"), encoding="utf-8")
-    assert error_of(path) == f"{path}, Zeile 18, Spalte 50: '2025-02-30' ist kein gültiges Datum"
+    assert error_of(path) == f"{path}, Zeile 19, Spalte 50: '2025-02-30' ist kein gültiges Datum"
 
 
 def test_impossible_date_in_json(tmp_path):

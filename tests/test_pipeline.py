@@ -132,7 +132,8 @@ def test_same_recipient_and_year_twice_refuses_both(tmp_path):
     b = write_case(tmp_path, make_case(**{"antrag.sachausgaben": "100"}), "b.yml")
     run = kim_docs.render_cases([a, b], "antrag", tmp_path / "aus", kim_docs.RenderOptions(formats=("docx",)))
     assert len(run.failed) == 2 and not run.files
-    assert "gleicher Empfänger und Jahr zweimal" in run.failed[0].fehler
+    assert [[b.code for b in r.befunde] for r in run.failed] == [["empfaenger_doppelt"], ["empfaenger_doppelt"]]
+    assert "zweiten Fall (" in run.failed[0].befunde[0].meldung
     assert not (tmp_path / "aus" / "manifest.json").exists()
 
 

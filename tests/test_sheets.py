@@ -414,7 +414,7 @@ def test_template_has_headers_dropdowns_help_and_reads_back(tmp_path):
             "Bereits erhalten"} <= set(headers)
     assert [c.value for c in workbook["Stellen"][1]] == [
         "Fall-ID", "Bezeichnung", "Funktion", "Anteil", "Qualifikation",
-        "Qualifikationsnachweis", "besetzt von", "besetzt bis", "Kommune"]
+        "Qualifikationsnachweis", "besetzt von", "besetzt bis", "Kommune", "Weiterleitung"]
     assert [c.value for c in workbook["Kommunen"][1]] == [
         "Fall-ID", "Name", "AGS", "Ausländerbehörde", "Jugendamt", "Integrationsrat"]
     assert faelle["C1"].comment.text.startswith("Art: Art des Antragstellers (Nr. 3.1).")
@@ -497,7 +497,7 @@ def test_sample_has_the_54_recipients():
         assert dt.date(2024, 10, 1) <= case.daten["antrag"]["datum"] <= dt.date(2024, 10, 31)
         assert case.daten["bescheid"]["datum"] == dt.date(2025, 1, 20)
         assert case.daten["bescheid"]["aktenzeichen"] == \
-            f"36.07.01-KIM-2025/{case.fall_id[-3:]}"
+            f"36.07.01-KIM-2025/{int(case.fall_id[-3:]) + 100:03d}"
 
 
 def test_sample_csv_export_reads_like_the_workbook():

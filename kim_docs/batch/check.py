@@ -43,6 +43,20 @@ def check_case(eingabe: Eingabe, rule_sets: dict[str, Any], draft: bool) -> Fall
     return bericht
 
 
+def mark_duplicates(faelle: list[Fallbericht], eingaben: list[Eingabe]) -> None:
+    """The same recipient and year, or the same Aktenzeichen, in two rows or files: a
+    Fehler of each (never one Bescheid flipping between them, never paid twice)."""
+    from ..duplicates import duplicate_findings
+
+    pairs = [(f.quelle if f.quelle.startswith(f.fall_id) else f"{f.fall_id} ({f.quelle})",
+              f.ergebnis.fall if f.ergebnis else None) for f in faelle]
+    for i, befunde in duplicate_findings(pairs).items():
+        bericht, eingabe = faelle[i], eingaben[i]
+        bericht.befunde += [_befund(b.schwere, b.nr, b.feld, b.code, b.meldung, eingabe.ort(b.feld))
+                            for b in befunde]
+        bericht.status = Status.FEHLERHAFT
+
+
 def _befund(schwere: Schwere, nr: Any, feld: str, code: str, meldung: str, ort: str) -> dict[str, Any]:
     return {"schwere": schwere, "nr": nr, "feld": feld, "code": code, "meldung": meldung, "ort": ort}
 

@@ -27,7 +27,8 @@ class Eingabe:
         while feld:
             if feld in self.positions:
                 return f"{self.quelle}, Zeile {self.positions[feld][0]}"
-            feld = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", feld)  # the parent: 'a.b[2]' → 'a.b' → 'a'
+            parent = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", feld)  # the parent: 'a.b[2]' → 'a.b' → 'a'
+            feld = parent if parent != feld else ""  # a top-level key has none
         return self.quelle
 
 

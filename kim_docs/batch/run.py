@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .check import budget_message, check_case
+from .check import budget_message, check_case, mark_duplicates
 from .input import Eingabe, read_input
 from .lock import Lock, clean_stale
 from .options import BatchOptions
@@ -44,6 +44,7 @@ def _run_locked(eingaben: list[Eingabe], mappe_fehler: list[str], rule_sets: dic
     from ..manifest import write_manifest
 
     faelle = [check_case(e, rule_sets, options.draft) for e in eingaben]
+    mark_duplicates(faelle, eingaben)
     lauf = Lauf(faelle, mappe_fehler, {}, out_dir=out_dir)
     tell = _Reporter(len(faelle), progress)
     lauf.haushalt_meldung = budget_message(faelle, options.budget)

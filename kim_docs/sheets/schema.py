@@ -68,6 +68,8 @@ FAELLE = Sheet("Fälle", "", (
     Column("Verwaltungsgericht", "antragsteller.verwaltungsgericht", "text", "Nur "
            "ausfüllen, um das Gericht aus der Referenzliste (nach AGS) zu ersetzen.",
            example="Arnsberg"),
+    Column("Vertreten durch", "antragsteller.vertreten_durch", "text", "Zeile unter dem Namen "
+           "in der Anschrift, z. B. Der Landrat.", example="Der Landrat"),
     Column("Straße", "antragsteller.anschrift.strasse", "text", "Anschrift: Straße und "
            "Hausnummer.", "für Dokumente", example="Am Kreishaus 1"),
     Column("PLZ", "antragsteller.anschrift.plz", "plz", "Postleitzahl, 5 Ziffern (als Text).",
@@ -119,6 +121,11 @@ FAELLE = Sheet("Fälle", "", (
            "Bewilligungsbehörde.", "für den Bescheid", example="36.07.01-KIM-2025/017"),
     Column("Bescheid-Datum", "bescheid.datum", "datum", f"Bescheid: Datum. {_DATUM}",
            "für den Bescheid", example=dt.date(2025, 1, 20)),
+    Column("Haushaltsstelle", "bescheid.haushaltsstelle", "text", "Bescheid: Haushaltsstelle, "
+           "z. B. Kapitel … Titel …; steht im Bescheid und in der Kasse-Liste.", "für den Bescheid",
+           example="Kapitel 07 070 Titel 633 10"),
+    _bool("Vorläufige Haushaltsführung", "bescheid.vorlaeufige_haushaltsfuehrung", "Bescheid: "
+          "unter dem Vorbehalt der vorläufigen Haushaltsführung (Art. 82 LV NRW)?"),
     Column("Sachbearbeitung", "bescheid.sachbearbeitung.name", "text", "Bescheid: Name "
            "der Sachbearbeitung.", "für den Bescheid", example="Max Muster"),
     Column("Sachbearbeitung Telefon", "bescheid.sachbearbeitung.telefon", "text",
@@ -158,8 +165,11 @@ STELLEN = Sheet("Stellen", "stellen", (
            "gleichwertig: womit die Gleichwertigkeit belegt ist."),
     Column("besetzt von", "besetzt_von", "datum", f"Leer: Beginn des Zeitraums. {_DATUM}"),
     Column("besetzt bis", "besetzt_bis", "datum", f"Leer: Ende des Zeitraums. {_DATUM}"),
-    Column("Kommune", "kommune", "text", "Name einer Kommune aus der Tabelle Kommunen, an "
-           "die die Koordinationsstelle weitergeleitet wird (Nr. 3.2)."),
+    Column("Kommune", "kommune", "text", "Name einer Kommune aus der Tabelle Kommunen, für "
+           "die die Koordinationsstelle besteht (Nr. 4 e)."),
+    Column("Weiterleitung", "weiterleitung", "bool", "Nur mit Kommune: nein = der Kreis "
+           "beschäftigt die Person selbst; leer oder ja = an die Kommune weitergeleitet (Nr. 3.2); "
+           "ja/nein (auch wahr/falsch, 1/0).", choices=_JA_NEIN),
 ), "Eine Stelle je Zeile (Nr. 5.4.1); Reihenfolge wie im Fall.")
 
 KOMMUNEN = Sheet("Kommunen", "kreisangehoerige_kommunen", (
