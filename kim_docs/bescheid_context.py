@@ -25,8 +25,13 @@ POSTEN_KURZ = {"sachausgaben": "Sachausgaben", "veranstaltungen": "Begleitmaßna
                "massnahmen": "Begleitmaßnahmen: Maßnahmen"}
 
 
+#: A citation's sign and its number stay on one line: "§ 44", "§§ 48, 49", "Nr. 7.3", "Abs. 2", "Art. 82".
+_BINDING = re.compile(r"(?<!\w)(§§?|Nr\.|Abs\.|Art\.) (?=\d)")
+
+
 def one_line(text: str) -> str:
-    return " ".join(text.split())
+    """Rule-set wording as one line, with a no-break space after §, Nr., Abs. and Art."""
+    return _BINDING.sub("\\1\u00a0", " ".join(text.split()))
 
 
 def aufzaehlung(items: list[str]) -> str:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import formatting as fmt
-from .bescheid_context import CATALOGUE_BESCHEID, bescheid_context
+from .bescheid_context import CATALOGUE_BESCHEID, bescheid_context, one_line
 from .calc import Berechnung
 from .checks import verwaltungsgericht
 from .errors import RenderError
@@ -279,12 +279,12 @@ def _auflage(a: Any, art: str) -> dict[str, str]:
     """Rule 19: the Auflage as imposed on this recipient; `nicht_auferlegt` is the part that
     does not apply to it (e)'s Kommunen for a kreisfreie Stadt), which the guard keeps out."""
     zusatz = a.zusatz
-    return {"buchstabe": a.buchstabe, "text": a.auferlegt(art), "richtlinie": _one_line(a.richtlinie),
+    return {"buchstabe": a.buchstabe, "text": _one_line(a.auferlegt(art)), "richtlinie": _one_line(a.richtlinie),
             "nicht_auferlegt": _one_line(zusatz.text) if zusatz and art not in zusatz.arten else ""}
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return one_line(text)
 
 
 def rechtsbehelf(fall: Fall, rs: RuleSet, referenz: Referenz) -> str:

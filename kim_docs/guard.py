@@ -9,13 +9,19 @@ kreisfreie Stadt. No document may keep template syntax that was not replaced.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .errors import RenderError
 
 
+_AFTER_HYPHEN = re.compile(r"(?<=\w-)\s+")
+
+
 def _norm(text: str) -> str:
-    return " ".join(text.replace("\u00ad", "").split())
+    """White space collapsed; none after a word's hyphen, where the PDF may break a line
+    ("Elektronischer-Rechtsverkehr-Verordnung"); the same on both sides of the comparison."""
+    return _AFTER_HYPHEN.sub("", " ".join(text.replace("\u00ad", "").split()))
 
 
 def required_clauses(context: dict[str, Any]) -> list[tuple[str, str]]:

@@ -137,8 +137,12 @@ def labelled(doc, rows: list[tuple[str, str]], widths=(5.5, 11.0)) -> None:
 
 
 def loop_table(doc, headers: list[str], cells: list[str], loop: str, widths: list[float],
-               total: list[str] | None = None, right_from: int | None = None):
-    """A table with a header row, one row per item ({%tr for %}), and an optional total row."""
+               total: list[str] | None = None, right_from: int | None = None, right_to: int | None = None):
+    """A table with a header row, one row per item ({%tr for %}), and an optional total row;
+    the columns right_from … right_to (amounts) are right-aligned."""
+    def right(i: int) -> bool:
+        return right_from is not None and right_from <= i <= (len(headers) - 1 if right_to is None else right_to)
+
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
@@ -154,7 +158,7 @@ def loop_table(doc, headers: list[str], cells: list[str], loop: str, widths: lis
         cell.text = first
         for line in more:
             cell.add_paragraph(line)
-        if right_from is not None and i >= right_from:
+        if right(i):
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     table.add_row().cells[0].text = "{%tr endfor %}"
     if total:
@@ -163,7 +167,7 @@ def loop_table(doc, headers: list[str], cells: list[str], loop: str, widths: lis
             cell.text = text
             if cell.paragraphs[0].runs:
                 cell.paragraphs[0].runs[0].bold = True
-            if right_from is not None and i >= right_from:
+            if right(i):
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _widths(table, widths)
     _no_split_rows(table)
@@ -441,7 +445,7 @@ def bescheid() -> Document:
     para(doc, "{{ bescheid.teilablehnung_satz }}", keep=True, with_next=True)
     loop_table(doc, ["Posten", "beantragt", "bewilligt", "abgelehnt", "Grund"],
                ["{{ t.posten }}", "{{ t.beantragt }}", "{{ t.bewilligt }}", "{{ t.abgelehnt }}", "{{ t.grund }}"],
-               "for t in bescheid.ablehnungen", [3.6, 2.4, 2.4, 2.4, 5.7], right_from=1)
+               "for t in bescheid.ablehnungen", [3.6, 2.4, 2.4, 2.4, 5.7], right_from=1, right_to=3)
     tag(doc, "{%p endif %}")
 
     section(doc, "bemessung", "Bemessungsgrundlage (Nr. 5.4)")
