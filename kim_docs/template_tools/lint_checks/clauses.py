@@ -44,7 +44,7 @@ def clause_anchor(doc: Docx, message: str) -> str:
 def _anchor(doc: Docx, label: str) -> str:
     """Where a missing clause belonged: the paragraph that still mentions it, if any."""
     words = {"Auflagen-Formel": ("auflagen_einleitung", "Auflagen", "Nebenbestimmungen"),
-             "Auflagen a)–e)": ("auflagen", "Auflage", "Nebenbestimmungen"), "ANBest-G-Satz": ("anbest", "ANBest"),
+             "Auflagen a)–e)": ("auflagen_einleitung", "auflagen", "Auflage", "Nebenbestimmungen"), "ANBest-G-Satz": ("anbest", "ANBest"),
              "Rechtsbehelfsbelehrung": ("rechtsbehelf", "Rechtsbehelf")}[label]
     for word in words:
         for para in doc.paragraphs:
