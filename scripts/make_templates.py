@@ -316,7 +316,7 @@ STELLEN_HEAD = ["Nr.", "Bezeichnung", "Funktion", "Anteil", "Besetzung", "Qualif
 STELLEN_CELLS = ["{{ s.nr }}", "{{ s.bezeichnung }}", "{{ s.funktion }}", "{{ s.anteil }}", "{{ s.besetzung }}",
                  "{{ s.qualifikation }}", "{{ s.kommune_text }}"]
 # "Verwaltungsassistenz", "Ausländerbehörde", "Qualifikation" fit their columns whole
-STELLEN_W = [0.8, 3.3, 3.4, 1.3, 2.2, 2.5, 3.0]
+STELLEN_W = [0.8, 3.3, 3.3, 1.2, 2.1, 3.3, 2.5]
 
 
 WEITERLEITUNG_W = [3.6, 4.3, 3.2, 2.7, 2.6]
