@@ -14,7 +14,6 @@ from typing import Any
 
 from .errors import RenderError
 
-
 _AFTER_HYPHEN = re.compile(r"(?<=\w-)\s+")
 
 
