@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import formatting as fmt
+from .bescheid_context import CATALOGUE_BESCHEID, bescheid_context, one_line
 from .calc import Berechnung
 from .checks import verwaltungsgericht
 from .errors import RenderError
@@ -64,9 +65,8 @@ def build_context(fall: Fall, regelwerk: RuleSet, berechnung: Berechnung, refere
         "zeitraum": _zeitraum(fall),
         "antrag": _antrag(fall),
         "voraussetzungen": _voraussetzungen(fall, regelwerk),
-        "stellen": [_stelle(sb) for sb in b.stellen],
-        "kommunen": [{"name": k.name.strip(), "ags": k.ags or "", "qualifiziert": _ja(k.qualifiziert)}
-                     for k in fall.kreisangehoerige_kommunen],
+        "stellen": [_stelle(sb, regelwerk) for sb in b.stellen],
+        "kommunen": [_kommune(fall, k) for k in fall.kreisangehoerige_kommunen],
         "posten": _posten(b),
         "hoechstbetraege": {k: fmt.euro(v) for k, v in b.hoechstbetraege.items()},
         "betraege": {**{k: fmt.euro(b.betraege[k]) for k in (*POSTEN, "gesamt")},
@@ -74,13 +74,14 @@ def build_context(fall: Fall, regelwerk: RuleSet, berechnung: Berechnung, refere
         "auszahlungen": [{"rate": r.rate, "termin": fmt.datum(r.termin), "betrag": fmt.euro(r.betrag)}
                          for r in b.auszahlungen],
         "weiterleitung": [{"kommune": w.kommune, "personal": fmt.euro(w.personal),
-                           "sachausgaben": fmt.euro(w.sachausgaben), "gesamt": fmt.euro(w.gesamt)}
+                           "sachausgaben": fmt.euro(w.sachausgaben), "gesamt": fmt.euro(w.gesamt),
+                           "stellen": ", ".join(b.stellen[i].stelle.bezeichnung for i in w.stellen)}
                           for w in b.weiterleitung],
         "hat_weiterleitung": bool(b.weiterleitung),
         "fristen": _fristen(b),
-        "bescheid": _bescheid(fall, b),
+        "bescheid": _bescheid(fall, regelwerk, b),
         "klauseln": _klauseln(fall, regelwerk, referenz),
-        "auflagen": [{"buchstabe": a.buchstabe, "text": a.text} for a in regelwerk.auflagen.liste],
+        "auflagen": [_auflage(a, fall.antragsteller.art) for a in regelwerk.auflagen.liste],
         "gericht": _gericht(fall, regelwerk, referenz),
         "auszahlung": _auszahlung(fall, b),
         "verwendung": _verwendung(fall, b),
@@ -133,7 +134,7 @@ def _antragsteller(fall: Fall, rs: RuleSet) -> dict[str, Any]:
     person = a.ansprechperson
     bank = a.bankverbindung
     return {
-        "name": a.name, "art": a.art, "art_text": rs.empfaenger.bezeichnung.get(a.art, a.art), "ags": a.ags or "",
+        "name": a.name, "art": a.art, "vertreten_durch": _vertreten_durch(a.vertreten_durch), "art_text": rs.empfaenger.bezeichnung.get(a.art, a.art), "ags": a.ags or "",
         "anschrift": {"strasse": anschrift.strasse if anschrift else "", "plz": anschrift.plz if anschrift else "",
                       "ort": anschrift.ort if anschrift else ""},
         "ansprechperson": {"name": person.name if person else "", "telefon": (person.telefon or "") if person else "",
@@ -141,6 +142,12 @@ def _antragsteller(fall: Fall, rs: RuleSet) -> dict[str, Any]:
         "bankverbindung": {"iban": _iban_groups(bank.iban) if bank else "", "bic": (bank.bic or "") if bank else "",
                            "kreditinstitut": (bank.kreditinstitut or "") if bank else ""},
     }
+
+
+def _vertreten_durch(text: str | None) -> str:
+    """'Der Landrat' → '– Der Landrat –', the line under the addressee's name (rule 20)."""
+    text = (text or "").strip().strip("–-").strip()
+    return f"– {text} –" if text else ""
 
 
 def _iban_groups(iban: str) -> str:
@@ -176,13 +183,27 @@ def _voraussetzungen(fall: Fall, rs: RuleSet) -> list[dict[str, Any]]:
             for key, klausel in rs.voraussetzungen.items()]
 
 
-def _stelle(sb: Any) -> dict[str, Any]:
+def _stelle(sb: Any, rs: RuleSet) -> dict[str, Any]:
     s = sb.stelle
     besetzung = f"{fmt.datum(sb.von)} – {fmt.datum(sb.bis)}" if sb.von else "außerhalb des Zeitraums"
+    kommune = (s.kommune or "").strip()
+    kommune_text = kommune if not kommune or s.weitergeleitet else \
+        " ".join(rs.bescheid.ohne_weiterleitung.split()).format(kommune=kommune)
     return {"nr": sb.index + 1, "bezeichnung": s.bezeichnung, "funktion": FUNKTION_NAMEN[s.funktion],
             "anteil": fmt.anteil(s.anteil), "besetzung": besetzung,
-            "qualifikation": _qualifikation(s), "kommune": (s.kommune or "").strip(),
+            "qualifikation": _qualifikation(s), "kommune": kommune, "kommune_text": kommune_text,
+            "weiterleitung": (_ja(s.weitergeleitet) if kommune else ""),
             "personal": fmt.euro(sb.personal), "sachausgaben": fmt.euro(sb.sachausgaben_hoechstbetrag)}
+
+
+def _kommune(fall: Fall, k: Any) -> dict[str, Any]:
+    """A kreisangehörige Kommune with the three conditions of Nr. 4 e and its Stellen (rule 7)."""
+    name = k.name.strip()
+    own = [s for s in fall.stellen if (s.kommune or "").strip() == name]
+    stellen = [f"{s.bezeichnung} ({'weitergeleitet' if s.weitergeleitet else 'ohne Weiterleitung'})" for s in own]
+    return {"name": name, "ags": k.ags or "", "qualifiziert": _ja(k.qualifiziert),
+            "auslaenderbehoerde": _ja(k.auslaenderbehoerde), "jugendamt": _ja(k.jugendamt),
+            "integrationsrat": _ja(k.integrationsrat), "stellen": "; ".join(stellen) or "–"}
 
 
 _QUALIFIKATION_NAMEN = {"diplom_fh": "Diplom (FH)", "bachelor": "Bachelor", "master": "Master",
@@ -213,7 +234,7 @@ def _fristen(b: Berechnung) -> dict[str, Any]:
             "verwendungsnachweis_lang": fmt.datum_lang(b.frist_verwendungsnachweis)}
 
 
-def _bescheid(fall: Fall, b: Berechnung) -> dict[str, Any]:
+def _bescheid(fall: Fall, rs: RuleSet, b: Berechnung) -> dict[str, Any]:
     bescheid = fall.bescheid
     sb = bescheid.sachbearbeitung if bescheid else None
     kuerzungen = [{"posten": POSTEN_NAMEN[k], "beantragt": fmt.euro(b.foerderfaehig[k]),
@@ -232,6 +253,7 @@ def _bescheid(fall: Fall, b: Berechnung) -> dict[str, Any]:
         "abgelehnt": fmt.euro(abgelehnt),
         "teilablehnung": abgelehnt > 0,
         "ueber_hoechstbetrag": any(b.beantragt[k] > b.foerderfaehig[k] for k in KUERZBARE_POSTEN),
+        **bescheid_context(fall, rs, b, fall.integrationszentrum.name if fall.integrationszentrum else ""),
     }
 
 
@@ -245,16 +267,24 @@ def _klauseln(fall: Fall, rs: RuleSet, referenz: Referenz) -> dict[str, Any]:
         "ermessen": _one_line(rs.klauseln.ermessen),
         "anbest": _one_line(rs.anbest.text),
         "auflagen_einleitung": _one_line(rs.auflagen.einleitung),
+        "auflagen_richtlinie": _one_line(rs.auflagen.richtlinie),
         "weiterleitung": _one_line(rs.weiterleitung.text),
-        "weiterleitung_auflage": _one_line(rs.klauseln.weiterleitung_auflage),
         "rechtsbehelf": rechtsbehelf(fall, rs, referenz),
         "verwendungsnachweis_bestaetigung": _one_line(rs.klauseln.verwendungsnachweis_bestaetigung),
         "antrag_erklaerung": _one_line(rs.klauseln.antrag_erklaerung),
     }
 
 
+def _auflage(a: Any, art: str) -> dict[str, str]:
+    """Rule 19: the Auflage as imposed on this recipient; `nicht_auferlegt` is the part that
+    does not apply to it (e)'s Kommunen for a kreisfreie Stadt), which the guard keeps out."""
+    zusatz = a.zusatz
+    return {"buchstabe": a.buchstabe, "text": _one_line(a.auferlegt(art)), "richtlinie": _one_line(a.richtlinie),
+            "nicht_auferlegt": _one_line(zusatz.text) if zusatz and art not in zusatz.arten else ""}
+
+
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return one_line(text)
 
 
 def rechtsbehelf(fall: Fall, rs: RuleSet, referenz: Referenz) -> str:
@@ -344,6 +374,7 @@ CATALOGUE: tuple[Variable, ...] = (
     _v("antragsteller.art", T, "kreis, staedteregion oder kreisfreie_stadt"),
     _v("antragsteller.art_text", T, "Art als Text (Kreis, Städteregion, kreisfreie Stadt)"),
     _v("antragsteller.ags", T, "Amtlicher Gemeindeschlüssel"),
+    _v("antragsteller.vertreten_durch", T, "Vertretung unter dem Namen in der Anschrift, z. B. – Der Landrat –"),
     _v("antragsteller.anschrift.strasse", T, "Straße"),
     _v("antragsteller.anschrift.plz", T, "Postleitzahl"),
     _v("antragsteller.anschrift.ort", T, "Ort"),
@@ -375,13 +406,19 @@ CATALOGUE: tuple[Variable, ...] = (
     _v("stellen[].anteil", T, "Stellenanteil, z. B. 0,5"),
     _v("stellen[].besetzung", T, "besetzter Zeitraum innerhalb des Bewilligungszeitraums"),
     _v("stellen[].qualifikation", T, "Qualifikation (Nr. 4 f)"),
-    _v("stellen[].kommune", T, "Kommune bei Weiterleitung, sonst leer"),
+    _v("stellen[].kommune", T, "Kommune, für die die Stelle besteht (Nr. 4 e), sonst leer"),
+    _v("stellen[].kommune_text", T, "dieselbe Kommune, mit '(ohne Weiterleitung)' wenn der Kreis selbst beschäftigt"),
+    _v("stellen[].weiterleitung", T, "ja/nein: an die Kommune weitergeleitet (leer ohne Kommune)"),
     _v("stellen[].personal", T, "Personalausgaben der Stelle (€)"),
     _v("stellen[].sachausgaben", T, "Sachausgaben-Höchstbetrag der Stelle (€)"),
     _v("kommunen", L, "kreisangehörige Kommunen (Nr. 3.2, 4 e)"),
     _v("kommunen[].name", T, "Name der Kommune"),
     _v("kommunen[].ags", T, "AGS der Kommune"),
     _v("kommunen[].qualifiziert", T, "ja, wenn Ausländerbehörde, Jugendamt und Integrationsrat"),
+    _v("kommunen[].auslaenderbehoerde", T, "ja/nein: eigene Ausländerbehörde (Nr. 4 e)"),
+    _v("kommunen[].jugendamt", T, "ja/nein: eigenes Jugendamt (Nr. 4 e)"),
+    _v("kommunen[].integrationsrat", T, "ja/nein: Integrationsrat oder -ausschuss (Nr. 4 e)"),
+    _v("kommunen[].stellen", T, "die Stellen für diese Kommune, je mit Weiterleitung oder ohne"),
     _v("posten", L, "Finanzierungsplan / Bemessungsgrundlage je Posten"),
     _v("posten[].key", T, "Schlüssel des Postens"),
     _v("posten[].name", T, "Bezeichnung des Postens"),
@@ -396,13 +433,14 @@ CATALOGUE: tuple[Variable, ...] = (
     _v("betraege.gesamt_in_worten", T, "Zuwendung insgesamt in Worten"),
     _v("auszahlungen", L, "Raten (Nr. 7.3)"),
     _v("auszahlungen[].rate", Z, "Nummer der Rate"),
-    _v("auszahlungen[].termin", T, "Fälligkeit"),
+    _v("auszahlungen[].termin", T, "frühester Termin, auf Anforderung (Nr. 7.3; innerhalb des Zeitraums)"),
     _v("auszahlungen[].betrag", T, "Betrag der Rate (€)"),
     _v("weiterleitung", L, "Weiterleitung an kreisangehörige Kommunen (Nr. 3.2)"),
     _v("weiterleitung[].kommune", T, "Kommune"),
     _v("weiterleitung[].personal", T, "weitergeleitete Personalausgaben (€)"),
     _v("weiterleitung[].sachausgaben", T, "weitergeleitete Sachausgaben (€)"),
     _v("weiterleitung[].gesamt", T, "weitergeleitet insgesamt (€)"),
+    _v("weiterleitung[].stellen", T, "die weitergeleiteten Stellen (Bezeichnungen)"),
     _v("hat_weiterleitung", B, "wahr, wenn weitergeleitet wird"),
     _v("fristen.antrag", T, "Antragsfrist (Nr. 7.1) oder 'nicht bestimmbar'"),
     _v("fristen.verwendungsnachweis", T, "Frist des Verwendungsnachweises (Nr. 7.4)"),
@@ -423,25 +461,28 @@ CATALOGUE: tuple[Variable, ...] = (
     _v("bescheid.abgelehnt", T, "abgelehnter Teil des Antrags (€)"),
     _v("bescheid.teilablehnung", B, "wahr, wenn weniger bewilligt als beantragt"),
     _v("bescheid.ueber_hoechstbetrag", B, "wahr, wenn ein Antrag über einem Höchstbetrag lag"),
+    *(_v(*entry) for entry in CATALOGUE_BESCHEID),
     _v("klauseln.zuwendungsart", T, "Zuwendungsart mit Nr. (5.1)"),
     _v("klauseln.finanzierungsart", T, "Finanzierungsart mit Nr. (5.2)"),
     _v("klauseln.form", T, "Form der Zuwendung mit Nr. (5.3)"),
     _v("klauseln.hoechstbetrag", T, "Satz: Bewilligung als Höchstbetrag"),
     _v("klauseln.ermessen", T, "Begründung des Ermessens (Nr. 1.3)"),
     _v("klauseln.anbest", T, "ANBest-G als Bestandteil, ausgenommene Nummern (Nr. 7.3)"),
-    _v("klauseln.auflagen_einleitung", T, "Einleitungssatz der Auflagen (Nr. 6)"),
+    _v("klauseln.auflagen_einleitung", T, "Formel, mit der der Bescheid die Auflagen auferlegt (§ 36 Abs. 2 Nr. 4 VwVfG NRW)"),
+    _v("klauseln.auflagen_richtlinie", T, "Einleitungssatz der Nr. 6 (nicht in den Bescheid: er erlegt auf)"),
     _v("klauseln.weiterleitung", T, "Wortlaut Nr. 3.2"),
-    _v("klauseln.weiterleitung_auflage", T, "Auflage zur Weiterleitung (Nr. 12 VVG)"),
     _v("klauseln.rechtsbehelf", T, "Rechtsbehelfsbelehrung mit Gericht"),
     _v("klauseln.verwendungsnachweis_bestaetigung", T, "Bestätigung im Verwendungsnachweis"),
     _v("klauseln.antrag_erklaerung", T, "Erklärung im Antrag"),
-    _v("auflagen", L, "die Auflagen a)–e) (Nr. 6), wörtlich"),
+    _v("auflagen", L, "die Auflagen a)–e) (Nr. 6), wie sie dem Empfänger auferlegt werden"),
     _v("auflagen[].buchstabe", T, "a bis e"),
-    _v("auflagen[].text", T, "Wortlaut der Auflage"),
+    _v("auflagen[].text", T, "die auferlegte Auflage (bei e) für Kreise mit den kreisangehörigen Kommunen)"),
+    _v("auflagen[].richtlinie", T, "der Satz der Nr. 6, den die Auflage umsetzt"),
+    _v("auflagen[].nicht_auferlegt", T, "Teil der Auflage, der diesem Empfänger nicht auferlegt wird (sonst leer)"),
     _v("gericht.name", T, "Verwaltungsgericht am Sitz des Empfängers"),
     _v("gericht.anschrift", T, "Anschrift des Gerichts"),
     _v("auszahlung.rate", Z, "angeforderte Rate"),
-    _v("auszahlung.termin", T, "Fälligkeit der Rate"),
+    _v("auszahlung.termin", T, "frühester Termin der Rate"),
     _v("auszahlung.betrag", T, "Betrag der Rate (€)"),
     _v("auszahlung.bereits_erhalten", T, "bereits erhalten (€)"),
     _v("auszahlung.datum", T, "Datum der Anforderung"),

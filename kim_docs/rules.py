@@ -145,17 +145,36 @@ class Anbest(_Data):
     kurz: str = "ANBest-G"
     ausgeschlossen: list[str]
     text: str
-    anlage: str | None = Field(None, description="Datei mit dem amtlichen Text, als Anlage des Bescheids")
+    anlage: str | None = Field(None, description="Datei mit dem amtlichen Text (Markdown oder Text), relativ "
+                                                 "zur Regelwerk-Datei oder absolut; folgt dem Bescheid als Anlage")
+    anlage_text: str | None = Field(None, description="der Text dieser Datei (beim Laden gelesen)")
+
+
+class AuflagenZusatz(_Data):
+    """The part of an Auflage imposed only on some kinds of recipient (e: "in Kreisen")."""
+
+    arten: list[str] = Field(min_length=1)
+    text: str
 
 
 class Auflage(_Data):
     buchstabe: str
-    text: str
+    text: str = Field(description="the Auflage as imposed on the recipient")
+    richtlinie: str = Field(description="the Richtlinie's sentence it implements")
+    zusatz: AuflagenZusatz | None = None
+
+    def auferlegt(self, art: str) -> str:
+        """The imposed wording for a recipient of kind `art` (with the Zusatz where it applies)."""
+        text = " ".join(self.text.split())
+        if self.zusatz and art in self.zusatz.arten:
+            text = f"{text} {' '.join(self.zusatz.text.split())}"
+        return text
 
 
 class Auflagen(_Data):
     nr: str
-    einleitung: str
+    einleitung: str = Field(description="the imposing formula of the Bescheid")
+    richtlinie: str = Field(description="the Richtlinie's own introductory sentence (never printed as Auflage)")
     liste: list[Auflage] = Field(min_length=1)
 
 
@@ -163,9 +182,49 @@ class Klauseln(_Data):
     ermessen: str
     hoechstbetrag: str
     rechtsbehelf: str
-    weiterleitung_auflage: str
     verwendungsnachweis_bestaetigung: str
     antrag_erklaerung: str
+
+
+class Begruendung(_Data):
+    einleitung: str
+    ki_betrieb: str
+    angliederung_an_ki: str
+    ausnahme_angliederung: str
+    lenkungsgruppe: str
+    konzept_datum: str
+    weitere_stelle: str
+    qualifikation: str
+    qualifikation_offen: str
+    teilablehnung_hoechstbetrag: str
+    teilablehnung_kuerzung: str
+
+
+class BescheidTexte(_Data):
+    """The wording of the Zuwendungsbescheid (rules 6, 14, 20–22); {placeholders} are filled per case."""
+
+    rechtsgrundlagen: str
+    haushaltsstelle: str
+    zweck: str
+    zweck_angliederung: str
+    teilablehnung: str
+    grund_hoechstbetrag: str
+    grund_kuerzung: str
+    stellen: str
+    ohne_weiterleitung: str
+    weiterleitung: str
+    weiterleitung_pflichten_einleitung: str
+    weiterleitung_pflichten: list[str] = Field(min_length=1)
+    auszahlung: str
+    auszahlung_verfahren: str
+    verwendungsnachweis: str
+    bedingung_einleitung: str
+    bedingung: str
+    hinweise: list[str] = Field(min_length=1)
+    vorlaeufige_haushaltsfuehrung: str
+    begruendung: Begruendung
+    anlage_beigefuegt: str
+    anlage_beizufuegen: str
 
 
 class RuleSet(_Data):
@@ -194,6 +253,7 @@ class RuleSet(_Data):
     anbest: Anbest
     auflagen: Auflagen
     klauseln: Klauseln
+    bescheid: BescheidTexte
     verwaltungsgerichte: dict[str, str]
     quelle: str | None = Field(None, description="file the rule set was read from")
 
@@ -268,6 +328,7 @@ def _resolve(entry: _Raw, raw: dict[str, _Raw], chain: tuple[str, ...]) -> RuleS
 
 
 def _validate(data: dict[str, Any], positions: Positions, path: Path) -> RuleSet:
+    data = _with_anlage_text(data, positions, path)
     try:
         return RuleSet.model_validate({**data, "quelle": str(path)})
     except ValidationError as exc:
@@ -282,6 +343,33 @@ def _validate(data: dict[str, Any], positions: Positions, path: Path) -> RuleSet
             err["type"], f"ist ungültig ({err['msg']})")
         raise RuleSetError(f"Regelwerk fehlerhaft: Schlüssel '{feld}' {what}",
                            datei=str(path), feld=feld, zeile=line) from None
+
+
+def _with_anlage_text(data: dict[str, Any], positions: Positions, path: Path) -> dict[str, Any]:
+    """Rule 18: the official ANBest-G text named by `anbest.anlage` (relative to the rule-set
+    file, or absolute) is read with the rule set, so documents and the batch's hash see it."""
+    anbest = data.get("anbest")
+    if not isinstance(anbest, dict):
+        return data
+    if not isinstance(anbest.get("anlage"), str) or not anbest["anlage"].strip():
+        return {**data, "anbest": {**anbest, "anlage_text": None}}  # never a text without its file
+    datei = (path.parent / anbest["anlage"].strip()).resolve()
+    zeile = positions.get("anbest.anlage", (None,))[0]
+    if datei.suffix.lower() not in (".md", ".txt", ".markdown"):
+        raise RuleSetError(f"anbest.anlage: '{datei}' ist keine Markdown- oder Textdatei (.md, .txt)",
+                           datei=str(path), feld="anbest.anlage", zeile=zeile)
+    try:
+        text = datei.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RuleSetError(f"anbest.anlage: die Datei '{datei}' gibt es nicht", datei=str(path),
+                           feld="anbest.anlage", zeile=zeile) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleSetError(f"anbest.anlage: die Datei '{datei}' ist nicht lesbar ({exc.__class__.__name__}); "
+                           f"erwartet wird Text in UTF-8", datei=str(path), feld="anbest.anlage", zeile=zeile) from None
+    if not text.strip():
+        raise RuleSetError(f"anbest.anlage: die Datei '{datei}' ist leer", datei=str(path), feld="anbest.anlage",
+                           zeile=zeile)
+    return {**data, "anbest": {**anbest, "anlage": str(datei), "anlage_text": text}}
 
 
 def _deep_merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:

@@ -234,6 +234,7 @@ def docx_paragraphs(docx: bytes) -> list[str]:
                 root = etree.fromstring(archive.read(name))
             except etree.XMLSyntaxError as exc:
                 raise RenderError(f"erzeugtes Dokument ist kein gültiges XML ({name}: {exc})") from None
-            for p in root.iter(f"{ns}p"):
-                paragraphs.append("".join(t.text or "" for t in p.iter(f"{ns}t")))
+            for p in root.iter(f"{ns}p"):  # a tab (a list item's "a)<tab>…") reads as white space
+                paragraphs.append("".join(("\t" if t.getparent().tag == f"{ns}r" else "") if t.tag == f"{ns}tab"
+                                          else (t.text or "") for t in p.iter(f"{ns}t", f"{ns}tab")))
     return paragraphs

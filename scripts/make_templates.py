@@ -43,7 +43,7 @@ def new_document(title: str) -> Document:
     normal.paragraph_format.line_spacing = 1.1
     _set_language(normal.element, "de-DE")
     _set_east_asian_font(normal.element)
-    for name, size in (("Heading 1", 14), ("Heading 2", 11.5), ("Title", 16)):
+    for name, size in (("Heading 1", 14), ("Heading 2", 11.5), ("Heading 3", 10.5), ("Title", 16)):
         style = styles[name]
         style.font.name = FONT
         style.font.size = Pt(size)
@@ -94,7 +94,8 @@ def _disable_hyphenation(doc: Document) -> None:
 
 
 def para(doc_or_cell, text: str = "", *, bold: bool = False, size: float | None = None, align=None,
-         keep: bool = False, style: str | None = None, space_after: float | None = None):
+         keep: bool = False, style: str | None = None, space_after: float | None = None,
+         with_next: bool = False, indent: float | None = None):
     p = doc_or_cell.add_paragraph(style=style) if style else doc_or_cell.add_paragraph()
     if text:
         run = p.add_run(text)
@@ -105,6 +106,11 @@ def para(doc_or_cell, text: str = "", *, bold: bool = False, size: float | None 
         p.alignment = align
     if keep:
         p.paragraph_format.keep_together = True
+    if with_next:  # a lead-in stays on the page of what follows (its table, its list, the signature)
+        p.paragraph_format.keep_with_next = True
+    if indent is not None:
+        p.paragraph_format.left_indent = Cm(indent)
+        p.paragraph_format.first_line_indent = Cm(-0.4)
     if space_after is not None:
         p.paragraph_format.space_after = Pt(space_after)
     return p
@@ -131,8 +137,12 @@ def labelled(doc, rows: list[tuple[str, str]], widths=(5.5, 11.0)) -> None:
 
 
 def loop_table(doc, headers: list[str], cells: list[str], loop: str, widths: list[float],
-               total: list[str] | None = None, right_from: int | None = None):
-    """A table with a header row, one row per item ({%tr for %}), and an optional total row."""
+               total: list[str] | None = None, right_from: int | None = None, right_to: int | None = None):
+    """A table with a header row, one row per item ({%tr for %}), and an optional total row;
+    the columns right_from … right_to (amounts) are right-aligned."""
+    def right(i: int) -> bool:
+        return right_from is not None and right_from <= i <= (len(headers) - 1 if right_to is None else right_to)
+
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
@@ -144,8 +154,11 @@ def loop_table(doc, headers: list[str], cells: list[str], loop: str, widths: lis
     table.add_row().cells[0].text = "{%tr " + loop + " %}"
     row = table.add_row().cells
     for i, (cell, text) in enumerate(zip(row, cells)):
-        cell.text = text
-        if right_from is not None and i >= right_from:
+        first, *more = text.split("\n")  # a cell of several paragraphs (e.g. a {%p if %} line)
+        cell.text = first
+        for line in more:
+            cell.add_paragraph(line)
+        if right(i):
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     table.add_row().cells[0].text = "{%tr endfor %}"
     if total:
@@ -154,18 +167,36 @@ def loop_table(doc, headers: list[str], cells: list[str], loop: str, widths: lis
             cell.text = text
             if cell.paragraphs[0].runs:
                 cell.paragraphs[0].runs[0].bold = True
-            if right_from is not None and i >= right_from:
+            if right(i):
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _widths(table, widths)
     _no_split_rows(table)
+    _cell_margins(table, CELL_MARGIN)
     for r in table.rows:
         for c in r.cells:
             for p in c.paragraphs:
                 p.paragraph_format.space_after = Pt(1)
                 for run in p.runs:
-                    run.font.size = Pt(9.5)
+                    run.font.size = Pt(TABLE_PT)
     doc.add_paragraph().paragraph_format.space_after = Pt(2)
     return table
+
+
+#: Table text size and left/right cell margin: the column widths are chosen so that the
+#: longest word of every cell fits at this size (tests/test_bescheid.py measures it).
+TABLE_PT = 9
+CELL_MARGIN = 0.1
+
+
+def _cell_margins(table, cm: float) -> None:
+    tblpr = table._tbl.tblPr
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        node = OxmlElement(f"w:{side}")
+        node.set(qn("w:w"), str(round(cm * 567)))
+        node.set(qn("w:type"), "dxa")
+        mar.append(node)
+    tblpr.append(mar)
 
 
 def _widths(table, widths) -> None:
@@ -283,8 +314,12 @@ def signature(doc, place_date: str, lines: list[str]) -> None:
 
 STELLEN_HEAD = ["Nr.", "Bezeichnung", "Funktion", "Anteil", "Besetzung", "Qualifikation", "Kommune"]
 STELLEN_CELLS = ["{{ s.nr }}", "{{ s.bezeichnung }}", "{{ s.funktion }}", "{{ s.anteil }}", "{{ s.besetzung }}",
-                 "{{ s.qualifikation }}", "{{ s.kommune }}"]
-STELLEN_W = [0.9, 3.5, 2.5, 1.5, 2.7, 2.7, 2.7]
+                 "{{ s.qualifikation }}", "{{ s.kommune_text }}"]
+# "Verwaltungsassistenz", "Ausländerbehörde", "Qualifikation" fit their columns whole
+STELLEN_W = [0.8, 3.3, 3.3, 1.2, 2.1, 3.3, 2.5]
+
+
+WEITERLEITUNG_W = [3.6, 4.3, 3.2, 2.7, 2.6]
 
 
 def antrag() -> Document:
@@ -320,11 +355,21 @@ def antrag() -> Document:
                [7.5, 1.8, 3.6, 3.6], total=["Summe der Ausgaben", "", "", "{{ betraege.gesamt }}"], right_from=2)
     para(doc, "Finanzierungsart: Vollfinanzierung (Nr. 5.2). Eigenanteil: 0,00 €. Beantragte Zuwendung: "
               "{{ betraege.gesamt }} (in Worten: {{ betraege.gesamt_in_worten }}).", keep=True)
+    heading(doc, "6. Kreisangehörige Kommunen und Weiterleitung (Nr. 3.2, 4 e)")
+    tag(doc, "{%p if kommunen %}")
+    para(doc, "Kreisangehörige Kommunen mit den Voraussetzungen der Nr. 4 e (Ausländerbehörde, Jugendamt und "
+              "Integrationsrat oder Integrationsausschuss) und die Stellen für sie:", with_next=True)
+    loop_table(doc, ["Kommune", "Ausländerbehörde", "Jugendamt", "Integrationsrat", "Nr. 4 e erfüllt", "Stellen"],
+               ["{{ k.name }}", "{{ k.auslaenderbehoerde }}", "{{ k.jugendamt }}", "{{ k.integrationsrat }}",
+                "{{ k.qualifiziert }}", "{{ k.stellen }}"], "for k in kommunen", [3.4, 3.1, 2.1, 2.6, 1.8, 3.5])
+    tag(doc, "{%p else %}")
+    para(doc, "Keine (kreisfreie Stadt oder keine Kommune mit den Voraussetzungen der Nr. 4 e angegeben).")
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p if hat_weiterleitung %}")
-    heading(doc, "6. Weiterleitung an kreisangehörige Kommunen (Nr. 3.2, 4 e)")
-    loop_table(doc, ["Kommune", "Personalausgaben", "Sachausgaben", "gesamt"],
-               ["{{ w.kommune }}", "{{ w.personal }}", "{{ w.sachausgaben }}", "{{ w.gesamt }}"],
-               "for w in weiterleitung", [6.5, 3.5, 3.3, 3.2], right_from=1)
+    para(doc, "Weiterleitung an kreisangehörige Kommunen (Nr. 3.2):", with_next=True)
+    loop_table(doc, ["Kommune", "Stellen", "Personalausgaben", "Sachausgaben", "gesamt"],
+               ["{{ w.kommune }}", "{{ w.stellen }}", "{{ w.personal }}", "{{ w.sachausgaben }}", "{{ w.gesamt }}"],
+               "for w in weiterleitung", WEITERLEITUNG_W, right_from=2)
     tag(doc, "{%p endif %}")
     heading(doc, "7. Erklärungen zu den Zuwendungsvoraussetzungen (Nr. 4)")
     loop_table(doc, ["Nr.", "Voraussetzung", "Angabe"], ["{{ v.nr }}", "{{ v.text }}", "{{ v.angabe }}"],
@@ -337,13 +382,33 @@ def antrag() -> Document:
     return doc
 
 
+def section(doc, key: str, title: str) -> None:
+    """A numbered heading; the number comes from the context (consecutive whatever is present)."""
+    heading(doc, "{{ bescheid.abschnitte." + key + " }}. " + title)
+
+
+def subsection(doc, key: str, title: str) -> None:
+    heading(doc, "{{ bescheid.abschnitte." + key + " }} " + title, level=3)
+
+
+def loop_paragraphs(doc, loop: str, text: str, *, indent: float | None = 0.6, with_next: bool = False) -> None:
+    tag(doc, "{%p " + loop + " %}")
+    para(doc, text, keep=True, indent=indent, with_next=with_next)
+    tag(doc, "{%p endfor %}")
+
+
 def bescheid() -> Document:
+    """Section order of issue 10: Bewilligung, Teilablehnung, Bemessungsgrundlage, Weiterleitung,
+    Auszahlung, Verwendungsnachweis, Nebenbestimmungen, Hinweise, Begründung, Rechtsbehelfsbelehrung."""
     doc = new_document("Zuwendungsbescheid KIM (Anlage 2)")
     header_footer(doc, "Zuwendungsbescheid {{ bescheid.aktenzeichen }}")
     para(doc, "{{ behoerde.name }}", bold=True, size=13, space_after=0)
     para(doc, "{{ behoerde.dezernat }}", space_after=8)
     para(doc, "{{ behoerde.anschrift_zeile }}", size=7.5, space_after=2)
     para(doc, "{{ antragsteller.name }}", space_after=0)
+    tag(doc, "{%p if antragsteller.vertreten_durch %}")
+    para(doc, "{{ antragsteller.vertreten_durch }}", space_after=0)
+    tag(doc, "{%p endif %}")
     para(doc, "{{ antragsteller.anschrift.strasse }}", space_after=0)
     para(doc, "{{ antragsteller.anschrift.plz }} {{ antragsteller.anschrift.ort }}", space_after=10)
     labelled(doc, [("Datum", "{{ bescheid.datum_lang }}"), ("Aktenzeichen", "{{ bescheid.aktenzeichen }}"),
@@ -354,83 +419,107 @@ def bescheid() -> Document:
               "Kommunalen Integrationsmanagements (KIM) im Jahr {{ zeitraum.jahr }}", bold=True)
     para(doc, "Bezug: Ihr Antrag vom {{ antrag.datum_lang }}; {{ regelwerk.kurztitel }} vom "
               "{{ regelwerk.datum_lang }} ({{ regelwerk.fundstelle }})")
-    para(doc, "Anlage: Allgemeine Nebenbestimmungen für Zuwendungen zur Projektförderung an Gemeinden (ANBest-G)",
-         size=9.5)
+    para(doc, "{{ bescheid.anlage }}", size=9.5)
     doc.add_paragraph("Zuwendungsbescheid", style="Title")
     para(doc, "Sehr geehrte Damen und Herren,")
-    heading(doc, "1. Bewilligung")
+
+    section(doc, "bewilligung", "Bewilligung")
     para(doc, "Auf Ihren Antrag vom {{ antrag.datum_lang }} bewillige ich Ihnen für den Zeitraum vom "
               "{{ zeitraum.beginn_lang }} bis {{ zeitraum.ende_lang }} (Bewilligungszeitraum) eine Zuwendung in "
               "Höhe von {{ betraege.gesamt }} (in Buchstaben: {{ betraege.gesamt_in_worten }}).", keep=True)
-    heading(doc, "2. Zuwendungszweck")
-    para(doc, "Die Zuwendung ist bestimmt für die Implementierung und den Betrieb eines strategischen Kommunalen "
-              "Integrationsmanagements durch die Einrichtung und den Betrieb von Koordinierungsstellen sowie "
-              "hierfür erforderliche Begleitmaßnahmen (Nr. 1 und 2 der Richtlinie), angegliedert an das "
-              "{{ integrationszentrum.name }}.")
-    heading(doc, "3. Art und Umfang der Zuwendung")
+    para(doc, "{{ bescheid.zweck }}", keep=True)
+    tag(doc, "{%p if bescheid.zweck_angliederung %}")
+    para(doc, "{{ bescheid.zweck_angliederung }}", keep=True)
+    tag(doc, "{%p endif %}")
     labelled(doc, [("Zuwendungsart", "{{ klauseln.zuwendungsart }}"),
                    ("Finanzierungsart", "{{ klauseln.finanzierungsart }}"),
                    ("Form der Zuwendung", "{{ klauseln.form }}")], widths=(4.5, 12.0))
-    para(doc, "{{ klauseln.hoechstbetrag }}")
-    heading(doc, "4. Bemessungsgrundlage (Nr. 5.4)")
+    para(doc, "{{ klauseln.hoechstbetrag }}", keep=True)
+    tag(doc, "{%p if bescheid.haushaltsstelle %}")
+    para(doc, "{{ bescheid.haushaltsstelle_satz }}", keep=True)
+    tag(doc, "{%p endif %}")
+    para(doc, "{{ bescheid.rechtsgrundlagen }}", keep=True, size=9.5)
+
+    tag(doc, "{%p if bescheid.abschnitte.teilablehnung %}")
+    section(doc, "teilablehnung", "Teilablehnung")
+    para(doc, "{{ bescheid.teilablehnung_satz }}", keep=True, with_next=True)
+    loop_table(doc, ["Posten", "beantragt", "bewilligt", "abgelehnt", "Grund"],
+               ["{{ t.posten }}", "{{ t.beantragt }}", "{{ t.bewilligt }}", "{{ t.abgelehnt }}", "{{ t.grund }}"],
+               "for t in bescheid.ablehnungen", [3.6, 2.4, 2.4, 2.4, 5.7], right_from=1, right_to=3)
+    tag(doc, "{%p endif %}")
+
+    section(doc, "bemessung", "Bemessungsgrundlage (Nr. 5.4)")
     loop_table(doc, ["Posten", "Nr.", "beantragt", "Höchstbetrag", "bewilligt"],
                ["{{ p.name }}", "{{ p.nr }}", "{{ p.beantragt }}", "{{ p.hoechstbetrag }}", "{{ p.bewilligt }}"],
-               "for p in posten", [5.8, 1.6, 3.0, 3.0, 3.1],
+               "for p in posten", [5.6, 1.4, 3.1, 3.1, 3.2],
                total=["Zuwendung insgesamt", "", "", "", "{{ betraege.gesamt }}"], right_from=2)
-    para(doc, "Den Personalausgaben liegen folgende Stellen zugrunde (anteilig nach Tagen der Besetzung):")
+    para(doc, "{{ bescheid.stellen_satz }}", keep=True, with_next=True)
     loop_table(doc, ["Nr.", "Bezeichnung", "Funktion", "Anteil", "Besetzung", "Personal", "Sachausgaben"],
-               ["{{ s.nr }}", "{{ s.bezeichnung }}", "{{ s.funktion }}", "{{ s.anteil }}", "{{ s.besetzung }}",
-                "{{ s.personal }}", "{{ s.sachausgaben }}"], "for s in stellen",
-               [0.8, 3.2, 2.4, 1.5, 2.6, 2.9, 3.1], right_from=5)
-    tag(doc, "{%p if hat_weiterleitung %}")
-    heading(doc, "5. Weiterleitung (Nr. 3.2 der Richtlinie, Nr. 12 VVG zu § 44 LHO)")
-    para(doc, "Es wird zugelassen, dass Sie die Zuwendung in folgender Höhe an die nachstehenden kreisangehörigen "
-              "Kommunen weiterleiten:")
-    loop_table(doc, ["Kommune", "Personalausgaben", "Sachausgaben", "gesamt"],
-               ["{{ w.kommune }}", "{{ w.personal }}", "{{ w.sachausgaben }}", "{{ w.gesamt }}"],
-               "for w in weiterleitung", [6.5, 3.5, 3.3, 3.2], right_from=1)
-    para(doc, "{{ klauseln.weiterleitung_auflage }}", keep=True)
+               ["{{ s.nr }}", "{{ s.bezeichnung }}\n{%p if s.kommune_text %}\nfür {{ s.kommune_text }}\n{%p endif %}",
+                "{{ s.funktion }}", "{{ s.anteil }}", "{{ s.besetzung }}", "{{ s.personal }}", "{{ s.sachausgaben }}"],
+               "for s in stellen", [0.8, 3.9, 3.4, 1.3, 2.2, 2.3, 2.6], right_from=5)
+
+    tag(doc, "{%p if bescheid.abschnitte.weiterleitung %}")
+    section(doc, "weiterleitung", "Weiterleitung (Nr. 3.2 der Richtlinie, Nr. 12 VVG zu § 44 LHO)")
+    para(doc, "{{ bescheid.weiterleitung_satz }}", keep=True, with_next=True)
+    loop_table(doc, ["Kommune", "Stellen", "Personalausgaben", "Sachausgaben", "gesamt"],
+               ["{{ w.kommune }}", "{{ w.stellen }}", "{{ w.personal }}", "{{ w.sachausgaben }}", "{{ w.gesamt }}"],
+               "for w in weiterleitung", WEITERLEITUNG_W, right_from=2)
+    para(doc, "{{ bescheid.weiterleitung_pflichten_einleitung }}", keep=True, with_next=True)
+    loop_paragraphs(doc, "for w in bescheid.weiterleitung_pflichten", "–\t{{ w }}")
     tag(doc, "{%p endif %}")
-    heading(doc, "6. Auszahlung (Nr. 7.3)")
-    para(doc, "Die Zuwendung wird auf Anforderung (Nr. 7.4 VVG zu § 44 LHO) in folgenden Raten ausgezahlt:")
-    loop_table(doc, ["Rate", "fällig am", "Betrag"], ["{{ r.rate }}. Rate", "{{ r.termin }}", "{{ r.betrag }}"],
-               "for r in auszahlungen", [3.0, 4.0, 4.0], right_from=2)
-    heading(doc, "7. Verwendungsnachweis (Nr. 7.4)")
-    para(doc, "Der Verwendungsnachweis nach dem Muster der Anlage 3 ist bis zum "
-              "{{ fristen.verwendungsnachweis_lang }} vorzulegen, digital über integration.web und zusätzlich "
-              "unterschrieben per Post.", keep=True)
-    heading(doc, "8. Nebenbestimmungen")
+
+    section(doc, "auszahlung", "Auszahlung (Nr. 7.3)")
+    para(doc, "{{ bescheid.auszahlung_satz }}", keep=True, with_next=True)
+    loop_table(doc, ["Rate", "frühestens zum", "Betrag"], ["{{ r.rate }}. Rate", "{{ r.termin }}", "{{ r.betrag }}"],
+               "for r in auszahlungen", [3.0, 3.6, 3.4], right_from=2)
+    para(doc, "{{ bescheid.auszahlung_verfahren }}", keep=True)
+
+    section(doc, "verwendungsnachweis", "Verwendungsnachweis (Nr. 7.4)")
+    para(doc, "{{ bescheid.verwendungsnachweis_satz }}", keep=True)
+
+    section(doc, "nebenbestimmungen", "Nebenbestimmungen")
+    subsection(doc, "anbest", "Allgemeine Nebenbestimmungen (ANBest-G)")
     para(doc, "{{ klauseln.anbest }}", keep=True)
-    para(doc, "{{ klauseln.auflagen_einleitung }}", keep=True)
-    tag(doc, "{%p for a in auflagen %}")
-    p = para(doc, "{{ a.buchstabe }}) {{ a.text }}", keep=True)
-    p.paragraph_format.left_indent = Cm(0.6)
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p if bescheid.teilablehnung %}")
-    heading(doc, "9. Teilablehnung")
-    para(doc, "Soweit Ihr Antrag über die bewilligte Zuwendung hinausgeht ({{ bescheid.abgelehnt }}), lehne ich "
-              "ihn ab.", keep=True)
-    tag(doc, "{%p for k in bescheid.kuerzungen %}")
-    para(doc, "• {{ k.posten }}: beantragt {{ k.beantragt }}, bewilligt {{ k.bewilligt }} (gekürzt um "
-              "{{ k.differenz }})")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p if bescheid.gekuerzt %}")
-    para(doc, "Begründung der Kürzung: {{ bescheid.begruendung_kuerzung }}", keep=True)
+    subsection(doc, "auflagen", "Auflagen (Nr. 6 der Richtlinie)")
+    para(doc, "{{ klauseln.auflagen_einleitung }}", keep=True, with_next=True)
+    loop_paragraphs(doc, "for a in auflagen", "{{ a.buchstabe }})\t{{ a.text }}")
+    tag(doc, "{%p if bescheid.hat_bedingung %}")
+    subsection(doc, "bedingung", "Aufschiebende Bedingung (Nr. 4 f der Richtlinie)")
+    para(doc, "{{ bescheid.bedingung_einleitung }}", keep=True, with_next=True)
+    loop_paragraphs(doc, "for c in bescheid.bedingungen", "–\t{{ c.text }}")
     tag(doc, "{%p endif %}")
-    tag(doc, "{%p if bescheid.ueber_hoechstbetrag %}")
-    para(doc, "Im Übrigen übersteigt der Antrag die Höchstbeträge der Nr. 5.4 der Richtlinie.", keep=True)
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p endif %}")
-    heading(doc, "Begründung")
+
+    section(doc, "hinweise", "Hinweise")
+    loop_paragraphs(doc, "for h in bescheid.hinweise", "{{ h }}", indent=None)
+
+    section(doc, "begruendung", "Begründung")
+    para(doc, "{{ bescheid.begruendung_einleitung }}", keep=True, with_next=True)
+    loop_paragraphs(doc, "for g in bescheid.begruendung", "–\t{{ g }}")
+    loop_paragraphs(doc, "for g in bescheid.begruendung_teilablehnung", "{{ g }}", indent=None)
     para(doc, "{{ klauseln.ermessen }}", keep=True)
-    heading(doc, "Rechtsbehelfsbelehrung")
-    para(doc, "{{ klauseln.rechtsbehelf }}", keep=True)
-    para(doc, "")
-    para(doc, "Mit freundlichen Grüßen", keep=True)
-    para(doc, "{{ behoerde.unterzeichnung }}", keep=True)
-    para(doc, "")
+
+    section(doc, "rechtsbehelf", "Rechtsbehelfsbelehrung")
+    para(doc, "{{ klauseln.rechtsbehelf }}", keep=True, with_next=True)
+    # the closing and the signature block stay on the page of the Belehrung's end
+    para(doc, "", with_next=True)
+    para(doc, "Mit freundlichen Grüßen", keep=True, with_next=True)
+    para(doc, "{{ behoerde.unterzeichnung }}", keep=True, with_next=True)
+    para(doc, "", with_next=True)
     para(doc, "{{ bescheid.sachbearbeitung.name }}", keep=True)
     draft_findings(doc)
+
+    tag(doc, "{%p if bescheid.hat_anlage_text %}")
+    p = heading(doc, "Anlage zum Zuwendungsbescheid {{ bescheid.aktenzeichen }} vom {{ bescheid.datum }}", level=1)
+    p.paragraph_format.page_break_before = True
+    tag(doc, "{%p for a in bescheid.anlage_absaetze %}")
+    tag(doc, "{%p if a.ueberschrift %}")
+    heading(doc, "{{ a.text }}", level=3)
+    tag(doc, "{%p else %}")
+    para(doc, "{{ a.text }}", size=9.5)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
     return doc
 
 
@@ -445,12 +534,16 @@ def auszahlung() -> Document:
     labelled(doc, [("Aktenzeichen", "{{ bescheid.aktenzeichen }}"), ("Datum", "{{ bescheid.datum }}"),
                    ("Bewilligungszeitraum", "{{ zeitraum.beginn }} bis {{ zeitraum.ende }}"),
                    ("bewilligte Zuwendung", "{{ betraege.gesamt }}")])
-    heading(doc, "2. Angeforderte Rate")
-    labelled(doc, [("Rate", "{{ auszahlung.rate }}. Rate"), ("fällig am", "{{ auszahlung.termin }}"),
+    heading(doc, "2. Raten nach dem Zuwendungsbescheid (Nr. 7.3)")
+    para(doc, "Die Zuwendung wird auf Anforderung jeweils frühestens zu folgenden Terminen ausgezahlt:", with_next=True)
+    loop_table(doc, ["Rate", "frühestens zum", "Betrag"], ["{{ r.rate }}. Rate", "{{ r.termin }}", "{{ r.betrag }}"],
+               "for r in auszahlungen", [3.0, 3.6, 3.4], right_from=2)
+    heading(doc, "3. Angeforderte Rate")
+    labelled(doc, [("Rate", "{{ auszahlung.rate }}. Rate"), ("frühestens zum", "{{ auszahlung.termin }}"),
                    ("angeforderter Betrag", "{{ auszahlung.betrag }}"),
                    ("bereits erhalten", "{{ auszahlung.bereits_erhalten }}"),
                    ("danach noch offen", "{{ auszahlung.rest }}")])
-    heading(doc, "3. Bankverbindung")
+    heading(doc, "4. Bankverbindung")
     labelled(doc, [("Kontoinhaber", "{{ antragsteller.name }}"), ("IBAN", "{{ antragsteller.bankverbindung.iban }}"),
                    ("BIC", "{{ antragsteller.bankverbindung.bic }}"),
                    ("Kreditinstitut", "{{ antragsteller.bankverbindung.kreditinstitut }}")])

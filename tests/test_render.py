@@ -78,8 +78,8 @@ def test_bescheid_recklinghausen_content(rendered):
     assert "bis zum 31. März 2026 vorzulegen" in text
     # court of the seat (Gelsenkirchen by the AGS 05562000)
     assert "bei dem Verwaltungsgericht Gelsenkirchen, Bahnhofsvorplatz 3, 45879 Gelsenkirchen" in text
-    assert "innerhalb eines Monats nach Bekanntgabe Klage erhoben werden" in text
-    assert "Die Nummern 1.4, 5.4, 9.3.1 und 9.5 Satz 1 der ANBest-G finden keine Anwendung" in text
+    assert "innerhalb eines Monats nach seiner Bekanntgabe Klage bei dem Verwaltungsgericht Gelsenkirchen" in text
+    assert "Die Nummern 1.4, 5.4, 9.3.1 und 9.5 Satz 1 der ANBest-G finden insoweit keine Anwendung" in text
     assert "Im Auftrag" in text and "Max Muster" in text
     assert "Teilablehnung" not in text  # nothing lowered, nothing above a cap
 
@@ -94,10 +94,12 @@ def test_bescheid_has_all_auflagen_verbatim(rendered):
 
 def test_bescheid_teilablehnung_with_begruendung(rendered):
     text = norm(text_of(rendered / "2026_Kreis-Lippe_Zuwendungsbescheid.docx"))
-    assert "Soweit Ihr Antrag über die bewilligte Zuwendung hinausgeht (4.000,00 €), lehne ich ihn ab." in text
-    assert ("Begleitmaßnahmen: Veranstaltungen: beantragt 10.000,00 €, bewilligt 6.000,00 € (gekürzt um "
-            "4.000,00 €)") in text
-    assert "Begründung der Kürzung: Für den verkürzten Bewilligungszeitraum sind nur zwei" in text
+    assert ("Soweit Ihr Antrag über die bewilligte Zuwendung hinausgeht, lehne ich ihn ab. Das betrifft insgesamt "
+            "4.000,00 €:") in text
+    assert ("Begleitmaßnahmen: Veranstaltungen 10.000,00 € 6.000,00 € 4.000,00 € Für den verkürzten "
+            "Bewilligungszeitraum sind nur zwei") in text
+    assert ("Die Kürzung von Begleitmaßnahmen: Veranstaltungen beruht auf folgender Erwägung: Für den verkürzten "
+            "Bewilligungszeitraum sind nur zwei") in text
     assert "Verwaltungsgericht Minden, Königswall 8, 32423 Minden" in text
     assert "vom 1. April 2026 bis 30. September 2026" in text
 
@@ -127,7 +129,8 @@ def test_auszahlungsanforderung_content(rendered):
     assert "Rate 2. Rate" in text
     assert "angeforderter Betrag 117.050,00 €" in text
     assert "bereits erhalten 117.050,00 €" in text
-    assert "fällig am 01.10.2025" in text
+    assert "frühestens zum 01.10.2025" in text
+    assert "1. Rate 01.05.2025 117.050,00 € 2. Rate 01.10.2025 117.050,00 €" in text  # all instalments of rule 14
     assert "danach noch offen 0,00 €" in text
 
 

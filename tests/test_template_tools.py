@@ -143,8 +143,8 @@ def test_syntax_error_named_with_paragraph(tmp_path):
 
 def test_unclosed_loop_named_where_it_opens(tmp_path):
     path = edited(tmp_path, "bescheid.docx", replace(
-        "<w:p><w:r><w:t>{%p endfor %}</w:t></w:r></w:p><w:p><w:r><w:t>{%p if bescheid.teilablehnung %}",
-        "<w:p><w:r><w:t>{%p if bescheid.teilablehnung %}"))
+        "<w:p><w:r><w:t>{%p endfor %}</w:t></w:r></w:p><w:p><w:r><w:t>{%p if bescheid.hat_bedingung %}",
+        "<w:p><w:r><w:t>{%p if bescheid.hat_bedingung %}"))
     assert errors(path) == [("syntax", "Absatz „{%p for a in auflagen %}“",
                              "{%p for a in auflagen %} wird nicht geschlossen: es fehlt {%p endfor %}")]
 
@@ -197,7 +197,8 @@ def test_auflage_skipped_by_condition_found_by_rendering(tmp_path):
 def test_rechtsbehelf_removed(tmp_path):
     path = edited(tmp_path, "bescheid.docx", replace("{{ klauseln.rechtsbehelf }}", "Klage ist möglich."))
     found = errors(path)
-    assert found[0][:2] == ("pflichtklausel", "bei Absatz „Rechtsbehelfsbelehrung“")
+    assert found[0][:2] == ("pflichtklausel", "bei Absatz „{{ bescheid.abschnitte.rechtsbehelf }}. "
+                                              "Rechtsbehelfsbelehrung“")
     assert found[0][2].startswith("Pflichtklausel Rechtsbehelfsbelehrung fehlt oder ist verändert")
     assert "Rechtsbehelfsbelehrung" in found[1][2]
 
@@ -267,7 +268,14 @@ def test_catalogue_json_has_every_variable_and_filter():
     assert list(rows) == [v.name for v in CATALOGUE]
     assert rows["betraege.gesamt"]["beispiel"] == "357.500,00\u00a0€"
     assert rows["weiterleitung[].kommune"]["beispiel"]  # taken from a sample where the list is not empty
-    assert all(row["beispiel"] not in (None, "") for name, row in rows.items() if name != "fristen.antrag"), \
+    # no sample can show: the 2024 Frist (publication date unknown) and the ANBest-G Anlage (no shipped
+    # rule set has the official text); keys that no sample file sets yet show no example either
+    sample_text = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "samples").glob("*.yaml"))
+    unset = {name for name, key in (("antragsteller.vertreten_durch", "vertreten_durch:"),
+                                    ("bescheid.haushaltsstelle", "haushaltsstelle:"),
+                                    ("bescheid.haushaltsstelle_satz", "haushaltsstelle:")) if key not in sample_text}
+    without = {"fristen.antrag", "bescheid.anlage_absaetze[].text", "bescheid.anlage_absaetze[].ueberschrift"} | unset
+    assert all(row["beispiel"] not in (None, "") for name, row in rows.items() if name not in without), \
         [n for n, r in rows.items() if r["beispiel"] in (None, "")]
     assert {f["name"] for f in data["filter"]} == set(FILTERS)
     assert {"name": "euro", "bedeutung": FILTERS["euro"], "beispiel": "1234.5 → 1.234,50\u00a0€"} in data["filter"]
@@ -288,7 +296,7 @@ def test_diff_of_two_template_versions_gives_the_changed_words(tmp_path):
     html_file = tmp_path / "vergleich.html"
     result = run("templates", "diff", SHIPPED_TEMPLATES / "bescheid.docx", new, "--html", html_file)
     assert result.exit_code == 0
-    assert "~ Nr. 24, Absatz (geändert):\n    Auf Ihren Antrag vom" in result.output
+    assert "~ Nr. 27, Absatz (geändert):\n    Auf Ihren Antrag vom" in result.output
     assert "[-bewillige-]{+gewähre+}" in result.output
     assert "2 geändert, 0 neu, 0 entfernt." in result.output
     page = html_file.read_text(encoding="utf-8")
@@ -304,8 +312,8 @@ def test_diff_rule_sets(tmp_path):
     source = (ROOT / "kim_docs" / "rules" / "kim-nrw-2024.yaml").read_text(encoding="utf-8")
     other = tmp_path / "regeln" / "kim-nrw-2024.yaml"
     other.parent.mkdir()
-    other.write_text(source.replace("an\n        einem landesweiten Fördercontrolling",
-                                    "an\n        einem bundesweiten Fördercontrolling"), encoding="utf-8")
+    other.write_text(source.replace("Sie nehmen an dem landesweiten Fördercontrolling",
+                                    "Sie nehmen an dem bundesweiten Fördercontrolling"), encoding="utf-8")
     changes = diff_rule_sets(load_rule_set("kim-nrw-2024"), load_rule_set(str(other)))
     assert [(c.ort, c.changed_words()) for c in changes] == [
         ("auflagen.liste d)", [("ersetzt", "landesweiten", "bundesweiten")])]

@@ -85,12 +85,26 @@ def diff_templates(old: Path, new: Path) -> list[Change]:
 
 def clause_blocks(rule_set: Any) -> list[tuple[str, str]]:
     """(key in the rule-set file, text) of every wording block a document prints."""
-    blocks = [("anbest.text", rule_set.anbest.text), ("auflagen.einleitung", rule_set.auflagen.einleitung)]
-    blocks += [(f"auflagen.liste {a.buchstabe})", a.text) for a in rule_set.auflagen.liste]
+    blocks = [("anbest.text", rule_set.anbest.text), ("auflagen.einleitung", rule_set.auflagen.einleitung),
+              ("auflagen.richtlinie", rule_set.auflagen.richtlinie)]
+    for a in rule_set.auflagen.liste:  # the imposed wording beside the Richtlinie's sentence it implements
+        blocks += [(f"auflagen.liste {a.buchstabe})", a.text), (f"auflagen.liste {a.buchstabe}) richtlinie", a.richtlinie)]
+        if a.zusatz:
+            blocks.append((f"auflagen.liste {a.buchstabe}) zusatz", a.zusatz.text))
     blocks += [(f"klauseln.{k}", v) for k, v in rule_set.klauseln.model_dump().items()]
+    blocks += _bescheid_blocks(rule_set.bescheid.model_dump(), "bescheid")
     blocks += [("weiterleitung.text", rule_set.weiterleitung.text)]
     blocks += [(f"voraussetzungen.{k}", v.text) for k, v in rule_set.voraussetzungen.items()]
     return [(key, " ".join(text.split())) for key, text in blocks]
+
+
+def _bescheid_blocks(data: Any, key: str) -> list[tuple[str, str]]:
+    """The Bescheid's wording blocks by key, lists numbered from 1: bescheid.hinweise 2."""
+    if isinstance(data, str):
+        return [(key, data)]
+    if isinstance(data, list):
+        return [block for i, item in enumerate(data, 1) for block in _bescheid_blocks(item, f"{key} {i}")]
+    return [block for k, v in data.items() for block in _bescheid_blocks(v, f"{key}.{k}")]
 
 
 def diff_rule_sets(old: Any, new: Any) -> list[Change]:

@@ -12,6 +12,8 @@ from .variables import Usage
 
 #: (label, lists it must loop over, values it must print, how the block is written, why it is mandatory)
 _CLAUSES = (
+    ("Auflagen-Formel", (), ("klauseln.auflagen_einleitung",), "{{ klauseln.auflagen_einleitung }}",
+     "§ 36 Abs. 2 Nr. 4 VwVfG NRW: erst die Formel erlegt die Auflagen auf"),
     ("Auflagen a)–e)", ("auflagen",), ("auflagen[].buchstabe", "auflagen[].text"),
      "die Schleife {%p for a in auflagen %} … {{ a.buchstabe }}) {{ a.text }} … {%p endfor %}", "Nr. 6 der Richtlinie"),
     ("ANBest-G-Satz", (), ("klauseln.anbest",), "{{ klauseln.anbest }}", "Nr. 7.3 der Richtlinie"),
@@ -33,14 +35,16 @@ def static_clause_findings(doc: Docx, usage: Usage) -> list[Befund]:
 
 def clause_anchor(doc: Docx, message: str) -> str:
     """Where the first clause named in render's message ('Pflichtklauseln fehlen …: Auflage c); …') belonged."""
-    labels = [label for label, key in (("Auflagen a)–e)", "Auflage"), ("ANBest-G-Satz", "ANBest"),
-                                       ("Rechtsbehelfsbelehrung", "Rechtsbehelf")) if key in message.split(";")[0]]
+    keys = (("Auflagen-Formel", "Auflagen-Formel"), ("Auflagen a)–e)", "Auflage "), ("ANBest-G-Satz", "ANBest"),
+            ("Rechtsbehelfsbelehrung", "Rechtsbehelf"))
+    labels = [label for label, key in keys if key in message.split(";")[0]]
     return _anchor(doc, labels[0]) if labels else ""
 
 
 def _anchor(doc: Docx, label: str) -> str:
     """Where a missing clause belonged: the paragraph that still mentions it, if any."""
-    words = {"Auflagen a)–e)": ("auflagen", "Auflage", "Nebenbestimmungen"), "ANBest-G-Satz": ("anbest", "ANBest"),
+    words = {"Auflagen-Formel": ("auflagen_einleitung", "Auflagen", "Nebenbestimmungen"),
+             "Auflagen a)–e)": ("auflagen_einleitung", "auflagen", "Auflage", "Nebenbestimmungen"), "ANBest-G-Satz": ("anbest", "ANBest"),
              "Rechtsbehelfsbelehrung": ("rechtsbehelf", "Rechtsbehelf")}[label]
     for word in words:
         for para in doc.paragraphs:
