@@ -144,6 +144,10 @@ def _check_text(path: Path, node: FieldNode, text: str, font: TrueTypeFont) -> s
     max_len = node.attrs.get("/MaxLen")
     if max_len is not None and len(text) > int(max_len):
         raise _error(path, node.name, f"Wert hat {len(text)} Zeichen, erlaubt sind höchstens {int(max_len)}.")
+    if not node.flags & FF_MULTILINE:
+        # a single-line field has no line breaks: they would show as missing glyphs
+        text = " ".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    text = text.replace("\t", " ")
     missing = font.missing(text)
     if missing:
         raise _error(path, node.name, f"Zeichen {' '.join(missing)} ist in der Schrift {font.name} nicht enthalten.")
@@ -214,7 +218,7 @@ def _set_choice_index(node: FieldNode, value: str) -> None:
 def _write_text_appearances(writer: PdfWriter, font: TrueTypeFont, jobs: list[TextJob]) -> None:
     if not jobs:
         return
-    font_ref = _compat.add_object(writer, font.pdf_font(writer, "".join(j.text for j in jobs)))
+    font_ref = _compat.add_object(writer, font.pdf_font(writer, "".join(j.all_text for j in jobs)))
     for job in jobs:
         job.widget[NameObject("/AP")] = DictionaryObject({
             NameObject("/N"): text_appearance(writer, font, font_ref, job),
