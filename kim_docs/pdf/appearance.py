@@ -189,8 +189,8 @@ def _list_ops(font: TrueTypeFont, job: TextJob, colour: str, w: float, h: float,
     leading = size * line_height(font)
     ops, text = [], [f"BT {FONT_RES} {num(size)} Tf {colour}"]
     y_top = h - inset
-    for index in range(job.top, len(job.options)):
-        if y_top - leading < inset - 0.01 and index > job.top:
+    for index in range(_first_shown(job, int((h - 2 * inset) // leading) or 1), len(job.options)):
+        if y_top - leading < inset - 0.01 and y_top < h - inset:
             break
         if index in job.selected:
             ops.append(f"{HIGHLIGHT} {num(inset)} {num(y_top - leading)} {num(w - 2 * inset)} {num(leading)} re f")
@@ -200,6 +200,16 @@ def _list_ops(font: TrueTypeFont, job: TextJob, colour: str, w: float, h: float,
         y_top -= leading
     text.append("ET")
     return "\n".join(ops + text)
+
+
+def _first_shown(job: TextJob, rows: int) -> int:
+    """The form's top index, moved so far that the first chosen option is visible."""
+    assert job.options is not None
+    top = min(job.top, max(len(job.options) - rows, 0))
+    first = min(job.selected, default=top)
+    if not top <= first < top + rows:
+        top = max(0, min(first, len(job.options) - rows))
+    return top
 
 
 def wrap(font: TrueTypeFont, text: str, size: float, width: float) -> list[str]:
