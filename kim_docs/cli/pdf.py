@@ -224,8 +224,10 @@ def _load_mapping(path: Path) -> dict[str, Any]:
 @click.option("--location", metavar="TEXT", help="Ort der Signatur.")
 @click.option("-o", "--output-dir", "out_dir", metavar="ORDNER", type=click.Path(file_okay=False, path_type=Path),
               help="Ausgabeordner (Vorgabe: neben der Eingabe). Dateiname: NAME-signiert.pdf.")
+@click.option("--felder-offen", "fields_open", is_flag=True,
+              help="Formularfelder nicht sperren (Vorgabe: alle Felder werden mit der Signatur gesperrt).")
 def sign_cmd(files: tuple[Path, ...], cert: Path, password_file: Path | None, visible: Any,
-             reason: str | None, location: str | None, out_dir: Path | None) -> None:
+             reason: str | None, location: str | None, out_dir: Path | None, fields_open: bool) -> None:
     """PDF-Dateien elektronisch signieren (PAdES, als inkrementelle Ergänzung).
 
     Das Original bleibt unverändert; frühere Signaturen bleiben gültig.
@@ -234,7 +236,8 @@ def sign_cmd(files: tuple[Path, ...], cert: Path, password_file: Path | None, vi
 
     signer = load_signer(cert, _password(password_file))
     for path in files:
-        out = sign(path, signer, default_output(path, out_dir), visible=visible, reason=reason, location=location)
+        out = sign(path, signer, default_output(path, out_dir), visible=visible, reason=reason, location=location,
+                   lock_fields=not fields_open, on_note=_note)
         click.echo(f"signiert: {out}")
 
 
@@ -298,6 +301,7 @@ def _report_text(r: Any) -> str:
         f"    unversehrt: {yes[r.intact]}; Signaturwert gültig: {yes[r.valid]}; "
         f"vertrauenswürdig: {yes[r.trusted]}",
         f"    spätere Änderungen: {later}" + ("" if r.changes_permitted else " (nicht zulässig)"),
+        *([f"    geänderte Felder: {', '.join(r.changed_fields)}"] if r.changed_fields else []),
         "    Ergebnis: in Ordnung" if r.ok else f"    Ergebnis: NICHT in Ordnung – {r.problem or 'unzulässige Änderung nach dem Signieren'}",
     ]
     return "\n".join(lines)
