@@ -24,10 +24,10 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kim_docs.errors import InputError, KimDocsError
 from kim_docs.files import read_bytes, write_atomic
@@ -226,7 +226,8 @@ def _open_incremental(pdf_path: Path, data: bytes, note: Callable[[str], None]) 
         writer = writer_class(BytesIO(data), strict=False)
         if not writer.prev.encrypted:
             _ = list(_sig_fields(writer))  # pyHanko reads the form lazily: fail here, not while signing
-    except (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+    # pyHanko's reader ends some malformed cross-reference streams with an AssertionError
+    except (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError) as exc:
         if b"/ByteRange" in data:  # a rewrite would break the signatures already in the file
             raise InputError(f"PDF-Datei kann nicht gelesen werden ({exc}).", datei=str(pdf_path)) from None
         try:
@@ -304,7 +305,7 @@ def verify(pdf_path: str | os.PathLike, trust_pems: Sequence[str | os.PathLike] 
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
-    except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
+    except (PdfError, ValueError, KeyError, IndexError, TypeError, AssertionError) as exc:
         raise InputError(f"PDF-Datei kann nicht gelesen werden ({exc}).", datei=str(pdf_path)) from None
     current = _field_values(data)
     return [_check(sig, anchors, data, current) for sig in signatures]
