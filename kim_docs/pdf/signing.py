@@ -20,6 +20,8 @@ written form (§ 3a VwVfG NRW). See docs/pdf-formulare-signatur.md.
 """
 from __future__ import annotations
 
+import functools
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -188,6 +190,8 @@ def sign(
     pdf_signer = signers.PdfSigner(meta, signer, new_field_spec=spec, stamp_style=_stamp_style())
     buffer = BytesIO()
     when = datetime.now(BERLIN).strftime("%d.%m.%Y %H:%M")
+    # fontTools' subsetter (used by pyHanko for the stamp font) warns about tables it drops
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
     try:
         pdf_signer.sign_pdf(writer, output=buffer, appearance_text_params={"zeit": when})
     except Exception as exc:  # pyHanko raises SigningError, PdfError, ValueError, …
@@ -204,8 +208,10 @@ def _with_lock(spec: Any, fields: Any, names: list[str]) -> Any:
     return replace(spec, field_mdp_spec=fields.FieldMDPSpec(action=fields.FieldMDPAction.INCLUDE, fields=names))
 
 
+@functools.lru_cache(maxsize=1)
 def _stamp_style() -> Any:
-    """A framed text stamp in the embedded project font (PDF/A needs embedded fonts)."""
+    """A framed text stamp in the embedded project font (PDF/A needs embedded fonts);
+    made once, pyHanko embeds a fresh subset for each signature."""
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
