@@ -343,3 +343,103 @@ def test_cli_visible_option_is_checked(form, pki):
                                       str(pki["pw"]), "--visible", "1,2,3"])
     assert result.exit_code == 2
     assert "SEITE,X,Y,BREITE,HÖHE" in result.output
+
+
+# --------------------------------------------------------------------------- changes after signing (issue 12)
+
+
+def _incremental_change(signed: Path, out: Path, change) -> Path:
+    """An incremental update after the signature, made with pyHanko's writer."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(BytesIO(signed.read_bytes()))
+    change(writer)
+    buffer = BytesIO()
+    writer.write(buffer)
+    out.write_bytes(buffer.getvalue())
+    return out
+
+
+def _set_last_name(writer) -> None:
+    from pyhanko.pdf_utils import generic
+
+    for ref in writer.root["/AcroForm"]["/Fields"]:
+        field = ref.get_object()
+        if field.get("/T") == "Last Name":
+            field["/V"] = generic.TextStringObject("Mallory")
+            writer.update_container(field)
+
+
+def _replace_page_content(writer) -> None:
+    from pyhanko.pdf_utils import generic
+
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    stream = generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 100 Td (Gefaelscht) Tj ET")
+    page["/Contents"] = writer.add_object(stream)
+    writer.update_container(page)
+
+
+def test_field_changed_after_signing_is_named_and_not_ok(form, signer, pki, tmp_path):
+    signed = signing.sign(form, signer)
+    changed = _incremental_change(signed, tmp_path / "geaendert.pdf", _set_last_name)
+    [report] = signing.verify(changed, [pki["ca"]])
+    assert report.intact and report.valid and report.trusted
+    assert report.changed_fields == ("Last Name",) and not report.ok
+    result = CliRunner().invoke(pdf, ["verify", str(changed), "--trust", str(pki["ca"])])
+    assert result.exit_code == 1
+    assert "geänderte Felder: Last Name" in result.output and "Ergebnis: NICHT in Ordnung" in result.output
+
+
+def test_field_changed_is_not_ok_with_fields_left_open(form, signer, pki, tmp_path):
+    signed = signing.sign(form, signer, lock_fields=False)
+    assert "/Lock" not in PdfReader(signed).trailer["/Root"]["/AcroForm"]["/Fields"][-1].get_object()
+    changed = _incremental_change(signed, tmp_path / "geaendert.pdf", _set_last_name)
+    [report] = signing.verify(changed, [pki["ca"]])
+    assert report.changed_fields == ("Last Name",) and not report.ok
+
+
+def test_signature_sets_field_lock(form, signer):
+    signed = signing.sign(form, signer)
+    field = PdfReader(signed).trailer["/Root"]["/AcroForm"]["/Fields"][-1].get_object()
+    lock = field["/Lock"]
+    assert lock["/Action"] == "/Include" and "Last Name" in list(lock["/Fields"])
+
+
+def test_page_content_changed_after_signing_is_not_ok(form, signer, pki, tmp_path):
+    signed = signing.sign(form, signer)
+    changed = _incremental_change(signed, tmp_path / "seite.pdf", _replace_page_content)
+    [report] = signing.verify(changed, [pki["ca"]])
+    assert not report.ok and not report.changes_permitted
+    result = CliRunner().invoke(pdf, ["verify", str(changed), "--trust", str(pki["ca"])])
+    assert result.exit_code == 1
+
+
+def test_sign_refuses_to_overwrite_signed_file(form, signer):
+    signing.sign(form, signer)
+    with pytest.raises(InputError, match="antrag-signiert.pdf: Datei existiert bereits; wird nicht überschrieben."):
+        signing.sign(form, signer)
+
+
+def test_visible_stamp_embeds_font_and_shows_berlin_time(form, signer, tmp_path):
+    out = signing.sign(form, signer, tmp_path / "s.pdf", visible=(1, 300, 60, 220, 60))
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"Zeitpunkt: (\d\d)\.(\d\d)\.(\d{4}) (\d\d):(\d\d)", text)
+    assert match, text
+    day, month, year, hour, minute = map(int, match.groups())
+    stamp = dt.datetime(year, month, day, hour, minute, tzinfo=signing.BERLIN)
+    assert abs(stamp - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=5)
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+    stamp_fonts = [line for line in fonts.splitlines() if "DejaVu" in line or "Liberation" in line]
+    assert stamp_fonts and all(" yes " in line for line in stamp_fonts)
+    assert "Courier" not in fonts
+
+
+def test_pdf_pyhanko_cannot_read_is_rewritten_with_note(signer, pki, tmp_path):
+    source = Path(__file__).parent / "fixtures" / "real-forms" / "ppf_pdfgear_xref_stream.pdf"
+    notes: list[str] = []
+    out = signing.sign(source, signer, tmp_path / "gear.pdf", on_note=notes.append)
+    assert notes and "mit qpdf neu geschrieben" in notes[0]
+    [report] = signing.verify(out, [pki["ca"]])
+    assert report.ok

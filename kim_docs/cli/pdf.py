@@ -59,23 +59,47 @@ def pdf() -> None:
 
 @pdf.command("fields")
 @click.argument("form", metavar="FORMULAR.pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True,
+              help="Als JSON ausgeben: voller Name, Typ, Wert, Optionen bzw. Zustände je Widget, Flags, Seite.")
+@click.option("--password-file", "form_password", metavar="DATEI", type=click.Path(dir_okay=False, path_type=Path),
+              help="Passwort eines verschlüsselten Formulars aus dieser Datei lesen.")
 @click.option("--mapping-template", "mapping_template", metavar="ZUORDNUNG.yaml",
               type=click.Path(dir_okay=False, path_type=Path),
               help="Gerüst einer Zuordnung (ein Eintrag je ausfüllbares Feld) in diese Datei schreiben.")
-def fields_cmd(form: Path, mapping_template: Path | None) -> None:
+def fields_cmd(form: Path, as_json: bool, form_password: Path | None, mapping_template: Path | None) -> None:
     """Alle Felder eines PDF-Formulars mit Typ, Wert und Einschränkungen auflisten."""
+    import json
+
     from ..errors import InputError
     from ..pdf.acroform import KIND_LABELS, list_fields
     from ..pdf.mapping import mapping_skeleton
 
-    found = list_fields(form)
-    for f in found:
-        click.echo(f"{f.name}\t{KIND_LABELS[f.kind]}\t{_value_text(f.value)}{_notes(f)}")
+    found = list_fields(form, _form_password(form_password))
+    if as_json:
+        click.echo(json.dumps([f.to_json() for f in found], ensure_ascii=False, indent=2))
+    else:
+        for f in found:
+            click.echo(f"{f.name}\t{KIND_LABELS[f.kind]}\t{_value_text(f.value)}{_notes(f)}")
     if mapping_template is not None:
         if mapping_template.exists():
             raise InputError("Datei existiert bereits; wird nicht überschrieben.", datei=str(mapping_template))
         mapping_template.write_text(mapping_skeleton(found), encoding="utf-8")
-        click.echo(f"Zuordnungsgerüst geschrieben: {mapping_template}")
+        click.echo(f"Zuordnungsgerüst geschrieben: {mapping_template}", err=as_json)
+
+
+def _form_password(path: Path | None) -> str | None:
+    from ..errors import InputError
+
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise InputError(f"Passwortdatei kann nicht gelesen werden ({exc.strerror}).", datei=str(path)) from None
+
+
+def _note(text: str) -> None:
+    click.echo(f"Hinweis: {text}", err=True)
 
 
 def _value_text(value: Any) -> str:
@@ -83,13 +107,15 @@ def _value_text(value: Any) -> str:
         return "an"
     if value is False:
         return "aus"
+    if isinstance(value, list):
+        return ", ".join(value)
     return "" if value is None else str(value)
 
 
 def _notes(f: Any) -> str:
     notes = []
     if f.states:
-        notes.append("Zustände: " + ", ".join(f.states))
+        notes.append(("Gruppe, " if f.group else "") + "Zustände: " + ", ".join(f.states))
     if f.options:
         notes.append("Auswahl: " + ", ".join(f.options))
     if f.max_length:
@@ -106,24 +132,43 @@ def _notes(f: Any) -> str:
 
 @pdf.command("fill")
 @click.argument("form", metavar="FORMULAR.pdf", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("case", metavar="FALL", type=click.Path(path_type=Path))
-@click.option("--mapping", required=True, metavar="ZUORDNUNG.yaml", type=click.Path(dir_okay=False, path_type=Path),
-              help="Zuordnung Formularfeld → Jinja-Ausdruck über die Falldaten.")
+@click.argument("case", metavar="[FALL]", required=False, type=click.Path(path_type=Path))
+@click.option("--values", "values_file", metavar="WERTE.json|yaml", type=click.Path(dir_okay=False, path_type=Path),
+              help="Werte je Feldname: Text, Ja/Nein-Wert eines Ankreuzfelds, Zustand oder Option, Liste bei Mehrfachauswahl.")
+@click.option("--mapping", metavar="ZUORDNUNG.yaml", type=click.Path(dir_okay=False, path_type=Path),
+              help="Zuordnung Formularfeld → Jinja-Ausdruck über die Falldaten (mit FALL).")
 @click.option("-o", "--output", "output", required=True, metavar="AUSGABE.pdf",
               type=click.Path(dir_okay=False, path_type=Path), help="Ausgefülltes Formular.")
 @click.option("--flatten", is_flag=True,
               help="Werte fest in die Seite schreiben und die Formularfelder entfernen.")
-def fill_cmd(form: Path, case: Path, mapping: Path, output: Path, flatten: bool) -> None:
-    """Ein PDF-Formular mit den Daten eines Falls ausfüllen."""
+@click.option("--password-file", "form_password", metavar="DATEI", type=click.Path(dir_okay=False, path_type=Path),
+              help="Passwort eines verschlüsselten Formulars aus dieser Datei lesen.")
+def fill_cmd(form: Path, case: Path | None, values_file: Path | None, mapping: Path | None, output: Path,
+             flatten: bool, form_password: Path | None) -> None:
+    """Ein PDF-Formular ausfüllen: mit Werten (--values) oder aus einem Fall (FALL --mapping)."""
+    from ..errors import InputError
     from ..pdf.acroform import list_fields
     from ..pdf.fill import fill
     from ..pdf.mapping import render_mapping
+    from ..pdf.values import load_values
 
-    table = _load_mapping(mapping)
-    build_context, make_jinja_env = _context_functions()
-    context = build_context(case)
-    values = render_mapping(table, context, make_jinja_env(autoescape=False), fields=list_fields(form))
-    out = fill(form, values, output, flatten=flatten)
+    if (values_file is None) == (mapping is None):
+        raise click.UsageError("Bitte genau eines angeben: --values WERTE oder FALL mit --mapping ZUORDNUNG.")
+    if values_file is not None and case is not None:
+        raise click.UsageError("Mit --values wird kein FALL angegeben.")
+    if output.exists():
+        raise InputError("Datei existiert bereits; wird nicht überschrieben.", datei=str(output))
+    password = _form_password(form_password)
+    if values_file is not None:
+        values = load_values(values_file)
+    else:
+        if case is None:
+            raise click.UsageError("--mapping braucht einen FALL.")
+        table = _load_mapping(mapping)  # type: ignore[arg-type]
+        build_context, make_jinja_env = _context_functions()
+        values = render_mapping(table, build_context(case), make_jinja_env(autoescape=False),
+                                fields=list_fields(form, password))
+    out = fill(form, values, output, flatten=flatten, password=password, on_note=_note)
     click.echo(f"ausgefüllt: {out}")
 
 
@@ -179,8 +224,10 @@ def _load_mapping(path: Path) -> dict[str, Any]:
 @click.option("--location", metavar="TEXT", help="Ort der Signatur.")
 @click.option("-o", "--output-dir", "out_dir", metavar="ORDNER", type=click.Path(file_okay=False, path_type=Path),
               help="Ausgabeordner (Vorgabe: neben der Eingabe). Dateiname: NAME-signiert.pdf.")
+@click.option("--felder-offen", "fields_open", is_flag=True,
+              help="Formularfelder nicht sperren (Vorgabe: alle Felder werden mit der Signatur gesperrt).")
 def sign_cmd(files: tuple[Path, ...], cert: Path, password_file: Path | None, visible: Any,
-             reason: str | None, location: str | None, out_dir: Path | None) -> None:
+             reason: str | None, location: str | None, out_dir: Path | None, fields_open: bool) -> None:
     """PDF-Dateien elektronisch signieren (PAdES, als inkrementelle Ergänzung).
 
     Das Original bleibt unverändert; frühere Signaturen bleiben gültig.
@@ -189,7 +236,8 @@ def sign_cmd(files: tuple[Path, ...], cert: Path, password_file: Path | None, vi
 
     signer = load_signer(cert, _password(password_file))
     for path in files:
-        out = sign(path, signer, default_output(path, out_dir), visible=visible, reason=reason, location=location)
+        out = sign(path, signer, default_output(path, out_dir), visible=visible, reason=reason, location=location,
+                   lock_fields=not fields_open, on_note=_note)
         click.echo(f"signiert: {out}")
 
 
@@ -253,6 +301,7 @@ def _report_text(r: Any) -> str:
         f"    unversehrt: {yes[r.intact]}; Signaturwert gültig: {yes[r.valid]}; "
         f"vertrauenswürdig: {yes[r.trusted]}",
         f"    spätere Änderungen: {later}" + ("" if r.changes_permitted else " (nicht zulässig)"),
+        *([f"    geänderte Felder: {', '.join(r.changed_fields)}"] if r.changed_fields else []),
         "    Ergebnis: in Ordnung" if r.ok else f"    Ergebnis: NICHT in Ordnung – {r.problem or 'unzulässige Änderung nach dem Signieren'}",
     ]
     return "\n".join(lines)

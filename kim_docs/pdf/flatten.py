@@ -1,7 +1,9 @@
 """Flattening a filled form: every widget's appearance painted into the page content.
 
-Afterwards there are no fields left to change; empty boxes stay visible as a border,
-so that a printed copy still shows where something could have been written.
+Afterwards there are no fields left to change. The page shows what a viewer showed:
+each widget's current appearance, no frame added. Pages that share one /Resources
+dictionary (LibreOffice and Acrobat write them) get a copy of their own before the
+appearances are added to it, so that a page names only its own fields' drawings.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject
 
 from .. import _compat
 from .acroform import ANNOT_HIDDEN, FieldNode
-from .appearance import colour_operator, widget_rect
+from .appearance import widget_rect
 from .streams import add_stream, num
 
 __all__ = ["flatten"]
@@ -27,6 +29,7 @@ def flatten(writer: PdfWriter, nodes: list[FieldNode]) -> None:
         if annots is None:
             continue
         keep, ops, xobjects = ArrayObject(), [], DictionaryObject()
+        taken = _resource_names(page)
         for ref in annots.get_object():
             widget = ref.get_object()
             if widget.get("/Subtype") != "/Widget":
@@ -35,7 +38,7 @@ def flatten(writer: PdfWriter, nodes: list[FieldNode]) -> None:
             kind = kinds.get(id(widget), "text")
             if kind == "button" or int(widget.get("/F", 0)) & ANNOT_HIDDEN:
                 continue
-            ops.append(_paint_widget(writer, widget, xobjects))
+            ops.append(_paint_widget(writer, widget, xobjects, taken))
         _append_content(writer, page, "\n".join(filter(None, ops)), xobjects)
         if keep:
             page[NameObject("/Annots")] = keep
@@ -44,23 +47,34 @@ def flatten(writer: PdfWriter, nodes: list[FieldNode]) -> None:
     del writer.root_object["/AcroForm"]
 
 
-def _paint_widget(writer: PdfWriter, widget: DictionaryObject, xobjects: DictionaryObject) -> str:
-    """Border and appearance (as a form XObject in ``xobjects``) of one widget."""
+def _resource_names(page: DictionaryObject) -> set[str]:
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    return {str(k) for k in xobjects.get_object()} if xobjects is not None else set()
+
+
+def _paint_widget(writer: PdfWriter, widget: DictionaryObject, xobjects: DictionaryObject, taken: set[str]) -> str:
+    """The appearance (as a form XObject in ``xobjects``) of one widget."""
     rect = widget_rect(widget)
-    mk = widget.get("/MK")
-    bc = colour_operator(mk.get_object().get("/BC"), stroke=True) if mk else None
-    # empty boxes stay visible on paper: a border even when the form drew none
-    ops = [f"q {bc or '0.5 G'} 0.5 w {num(rect[0])} {num(rect[1])} {num(rect[2])} {num(rect[3])} re S Q"]
+    ops = []
     stream = _appearance_of(widget)
     if stream is not None:
         stream[NameObject("/Type")] = NameObject("/XObject")
         stream[NameObject("/Subtype")] = NameObject("/Form")
         if "/BBox" not in stream:
             stream[NameObject("/BBox")] = ArrayObject([FloatObject(0), FloatObject(0), FloatObject(rect[2]), FloatObject(rect[3])])
-        name = NameObject(f"/KimFlat{len(xobjects)}")
+        name = _free_name(taken)
         xobjects[name] = stream.indirect_reference or _compat.add_object(writer, stream)
         ops.append(f"q {_placement(stream, rect)} {name} Do Q")
     return "\n".join(ops)
+
+
+def _free_name(taken: set[str]) -> NameObject:
+    n = len(taken)
+    while f"/KimFlat{n}" in taken:
+        n += 1
+    taken.add(f"/KimFlat{n}")
+    return NameObject(f"/KimFlat{n}")
 
 
 def _append_content(writer: PdfWriter, page: DictionaryObject, ops: str, xobjects: DictionaryObject) -> None:
@@ -68,13 +82,14 @@ def _append_content(writer: PdfWriter, page: DictionaryObject, ops: str, xobject
     graphics state it leaves behind cannot shift the painted fields."""
     if not ops:
         return
+    # copies, never the shared originals: another page may use the same dictionaries
     resources = page.get("/Resources")
-    resources = resources.get_object() if resources is not None else DictionaryObject()
+    resources = DictionaryObject(resources.get_object()) if resources is not None else DictionaryObject()
     page[NameObject("/Resources")] = resources
     existing = resources.get("/XObject")
-    existing = existing.get_object() if existing is not None else DictionaryObject()
-    existing.update(xobjects)
-    resources[NameObject("/XObject")] = existing
+    merged = DictionaryObject(existing.get_object()) if existing is not None else DictionaryObject()
+    merged.update(xobjects)
+    resources[NameObject("/XObject")] = merged
     contents = page.get("/Contents")
     parts = ArrayObject()
     if contents is not None:

@@ -1,15 +1,10 @@
 """The font that filled-in values are drawn with, and its embedding in the PDF.
 
 fontTools reads the TrueType font (DejaVu Sans or Liberation Sans: umlauts, ß, € and
-German quotes). It is embedded as a Type0/CIDFontType2 font with Identity-H encoding
-(text is written as glyph ids) and a ToUnicode map, so text extraction yields the
-real letters.
-
-The embedded program is a subset "by emptying": glyph ids stay, the outlines of unused
-glyphs are dropped and only the tables a PDF viewer needs are kept, which keeps a
-filled form around 20-40 KB. fontTools' own subsetter would renumber the glyphs and
-recompile the tables, changing the bytes of every filled form and of the shipped
-form; this way the output is the same as before fontTools, byte for byte.
+German quotes) and makes the subset that is embedded: a Type0/CIDFontType2 font with
+Identity-H encoding (text is written as glyph ids, which the subset keeps) and a
+ToUnicode map, so text extraction yields the real letters. A filled form grows by
+about 20-40 KB.
 """
 from __future__ import annotations
 
@@ -24,8 +19,8 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
+from fontTools import subset
 from fontTools.ttLib import TTFont, TTLibError
-from fontTools.ttLib.sfnt import SFNTWriter
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NumberObject, TextStringObject
 
@@ -45,8 +40,11 @@ FONT_CANDIDATES = (
 FONT_ENV = "KIM_DOCS_FONT"
 FONT_RES = "/KimF"  # resource name of the font in every appearance stream
 
-# the tables of a TrueType program inside a PDF (ISO 32000-1, 9.9: no cmap, name, post)
-KEEP_TABLES = ("cvt ", "fpgm", "glyf", "head", "hhea", "hmtx", "loca", "maxp", "prep")
+# the glyphs that reach highest (accents over capitals) and lowest (descenders): a line
+# of text is sized and placed so that both stay inside a field
+TALLEST, DEEPEST = "ÄÖÜÉÅ", "gjpqyÇ"
+# tables a PDF viewer does not use for a CID font (ISO 32000-1, 9.9), dropped from the subset
+DROP_TABLES = ("GSUB", "GPOS", "GDEF", "kern", "FFTM", "BASE", "JSTF", "MATH", "post", "name")
 
 
 class TrueTypeFont:
@@ -58,10 +56,8 @@ class TrueTypeFont:
             self._read()
 
     def _read(self) -> None:
-        # no recalculation on write: the subset keeps the original head, hhea, maxp
-        font = TTFont(self.path, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
-        # the raw tables, read before fontTools decompiles (and would recompile) them
-        self._raw = {tag: font.getTableData(tag) for tag in KEEP_TABLES if tag in font}
+        self._data = self.path.read_bytes()
+        font = TTFont(io.BytesIO(self._data), lazy=True, recalcBBoxes=False, recalcTimestamp=False)
         head, hhea = font["head"], font["hhea"]
         self.units: int = head.unitsPerEm
         self.bbox = (head.xMin, head.yMin, head.xMax, head.yMax)
@@ -72,8 +68,7 @@ class TrueTypeFont:
         metrics = font["hmtx"].metrics
         self.advances = [metrics[name][0] for name in self._glyph_order]
         self.cmap = self._unicode_cmap(font)
-        self._glyf = font["glyf"]
-        self._loca = list(font["loca"])
+        self.ink_top, self.ink_bottom = self._ink_extent(font)
         self.name = re.sub(r"[^A-Za-z0-9-]", "", self.path.stem) or "Font"
 
     def _unicode_cmap(self, font: TTFont) -> dict[int, int]:
@@ -87,6 +82,17 @@ class TrueTypeFont:
                 return mapping if table.format == 12 else {c: g for c, g in mapping.items() if g}
         raise KimDocsError(f"Schrift {self.path} hat keine Unicode-Zeichentabelle.")
 
+    def _ink_extent(self, font: TTFont) -> tuple[float, float]:
+        """Top of the highest accent and bottom of the deepest descender, in em."""
+        top, bottom = self.ascent, self.descent
+        if "glyf" in font:
+            glyf = font["glyf"]
+            tall = [glyf[self._glyph_order[self.cmap[ord(c)]]] for c in TALLEST if ord(c) in self.cmap]
+            deep = [glyf[self._glyph_order[self.cmap[ord(c)]]] for c in DEEPEST if ord(c) in self.cmap]
+            top = max((getattr(g, "yMax", 0) for g in tall), default=top)
+            bottom = min((getattr(g, "yMin", 0) for g in deep), default=bottom)
+        return top / self.units, min(bottom, 0) / self.units
+
     def width(self, text: str, size: float) -> float:
         return sum(self.advances[self.cmap.get(ord(c), 0)] for c in text) * size / self.units
 
@@ -99,42 +105,9 @@ class TrueTypeFont:
 
     # -- embedding
 
-    def _closure(self, gids: set[int]) -> set[int]:
-        """``gids``, .notdef and every glyph a composite glyph among them is built from."""
-        ids = {name: gid for gid, name in enumerate(self._glyph_order)}
-        todo, done = list(gids | {0}), set()
-        while todo:
-            gid = todo.pop()
-            if gid in done:
-                continue
-            done.add(gid)
-            glyph = self._glyf[self._glyph_order[gid]]
-            if glyph.isComposite():
-                todo += [ids[name] for name in glyph.getComponentNames(self._glyf)]
-        return done
-
     def subset_program(self, gids: set[int]) -> bytes:
-        """The font program with only ``gids`` (and their components) drawn."""
-        keep = self._closure(gids)
-        raw_glyf = self._raw["glyf"]
-        glyf, loca = bytearray(), []
-        for gid in range(self.num_glyphs):
-            loca.append(len(glyf))
-            if gid in keep:
-                glyf += raw_glyf[self._loca[gid] : self._loca[gid + 1]]
-                glyf += b"\0" * (-len(glyf) % 4)
-        loca.append(len(glyf))
-        head = bytearray(self._raw["head"])
-        struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment: SFNTWriter sets it
-        struct.pack_into(">h", head, 50, 1)  # indexToLocFormat: long offsets
-        tables = dict(self._raw)
-        tables.update({"glyf": bytes(glyf), "loca": struct.pack(f">{len(loca)}I", *loca), "head": bytes(head)})
-        out = io.BytesIO()
-        writer = SFNTWriter(out, len(tables), sfntVersion="\x00\x01\x00\x00")
-        for tag in sorted(tables):  # written in directory order, as fonts usually are
-            writer[tag] = tables[tag]
-        writer.close()
-        return out.getvalue()
+        """The font program with only ``gids`` (and their components), glyph ids kept."""
+        return _subset(self._data, frozenset(gids))
 
     def pdf_font(self, writer: PdfWriter, text: str) -> DictionaryObject:
         """Type0 font dictionary (added to ``writer``) covering the characters of ``text``."""
@@ -219,6 +192,25 @@ def _quiet_fonttools() -> Iterator[None]:
         yield
     finally:
         log.setLevel(level)
+
+
+@functools.lru_cache(maxsize=32)
+def _subset(data: bytes, gids: frozenset[int]) -> bytes:
+    """fontTools' subsetter with the glyph ids retained (Identity-H needs them)."""
+    options = subset.Options()
+    options.retain_gids = True
+    options.notdef_outline = True
+    options.layout_features = []
+    options.name_IDs = []
+    options.drop_tables += list(DROP_TABLES)
+    with _quiet_fonttools():
+        font = TTFont(io.BytesIO(data), recalcBBoxes=False, recalcTimestamp=False)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=sorted(gids | {0}))
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
+    return out.getvalue()
 
 
 @functools.lru_cache(maxsize=4)

@@ -5,19 +5,31 @@ PDF/A file stays PDF/A (pyHanko rewrites /Producer and the XMP metadata on every
 write; :func:`._compat.consistent_metadata_writer_class` makes both say the same, as
 PDF/A requires).
 
+By default the signature locks the form: an approval signature with a FieldMDP lock
+(the signature field's /Lock) over every field the form has when it is signed;
+signature fields added later stay free, so that further signatures remain possible.
+``lock_fields=False`` leaves the fields open. (A certification signature, DocMDP, was
+tried first: pyHanko then rejects a later visible signature's widget as a change that
+only an approval permits.) :func:`verify` reports every change after a signature that is not a further
+signature as not in order, and names the fields whose values changed (compared with
+pypdf between the signed revision and the file as it is now).
+
 This is an *advanced* electronic signature at most. The Richtlinie asks for the
 hand-signed paper form; only a qualified signature (signature card) can replace the
 written form (§ 3a VwVfG NRW). See docs/pdf-formulare-signatur.md.
 """
 from __future__ import annotations
 
+import functools
+import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kim_docs.errors import InputError, KimDocsError
 from kim_docs.files import read_bytes, write_atomic
@@ -33,7 +45,10 @@ __all__ = [
     "verify",
 ]
 
-STAMP_TEXT = "Elektronisch signiert von\n%(signer)s\nZeitpunkt: %(ts)s"
+STAMP_TEXT = "Elektronisch signiert von\n%(signer)s\nZeitpunkt: %(zeit)s"
+BERLIN = ZoneInfo("Europe/Berlin")
+# modification levels of pyHanko that are no change of the signed content
+UNCHANGED_LEVELS = ("NONE", "LTA_UPDATES", "FORM_FILLING")
 
 MODIFICATION_LABELS = {
     "NONE": "keine",
@@ -56,8 +71,9 @@ class SignatureReport:
     trusted: bool  # the certificate chains to one of the given trust anchors
     covers_whole_file: bool  # no later revision exists
     modification_level: str  # German label of the later changes, see MODIFICATION_LABELS
-    changes_permitted: bool  # later changes (if any) are of an allowed kind
+    changes_permitted: bool  # later changes (if any) are further signatures only
     problem: str | None = None
+    changed_fields: tuple[str, ...] = ()  # fields whose value changed after this signature
 
     @property
     def changed_after_signing(self) -> bool:
@@ -140,22 +156,26 @@ def sign(
     visible: tuple[int, float, float, float, float] | None = None,
     reason: str | None = None,
     location: str | None = None,
+    lock_fields: bool = True,
+    on_note: Callable[[str], None] | None = None,
 ) -> Path:
     """Sign ``pdf_path`` into ``out_path`` (default NAME-signiert.pdf) and return it.
 
     ``visible`` = (page from 1, x, y, width, height) in points from the lower left
     corner draws a signature stamp; otherwise an empty signature field of the form is
     used if there is one (visible as the form defines it), else the signature is
-    invisible.
+    invisible. An existing output file is never overwritten.
     """
     from pyhanko.sign import fields, signers
-    from pyhanko.stamp import TextStampStyle
 
     pdf_path = Path(pdf_path)
     out = Path(out_path) if out_path else default_output(pdf_path)
     if out.resolve() == pdf_path.resolve():
         raise InputError("Die Eingabedatei wird nicht überschrieben; bitte anderen Ausgabenamen wählen.", datei=str(pdf_path))
-    writer = _open_incremental(pdf_path)
+    if out.exists():
+        raise InputError("Datei existiert bereits; wird nicht überschrieben.", datei=str(out))
+    data = read_bytes(pdf_path)
+    writer = _open_incremental(pdf_path, data, on_note or (lambda _text: None))
     field_name, spec = _choose_field(writer, visible, pdf_path)
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -164,28 +184,73 @@ def sign(
         reason=reason,
         location=location,
     )
-    stamp = TextStampStyle(stamp_text=STAMP_TEXT, border_width=1)
-    pdf_signer = signers.PdfSigner(meta, signer, new_field_spec=spec, stamp_style=stamp)
+    locked = sorted(_field_values(data)) if lock_fields else []
+    if locked:
+        spec = _with_lock(spec or fields.SigFieldSpec(sig_field_name=field_name), fields, locked)
+    pdf_signer = signers.PdfSigner(meta, signer, new_field_spec=spec, stamp_style=_stamp_style())
     buffer = BytesIO()
+    when = datetime.now(BERLIN).strftime("%d.%m.%Y %H:%M")
+    # fontTools' subsetter (used by pyHanko for the stamp font) warns about tables it drops
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
     try:
-        pdf_signer.sign_pdf(writer, output=buffer)
+        pdf_signer.sign_pdf(writer, output=buffer, appearance_text_params={"zeit": when})
     except Exception as exc:  # pyHanko raises SigningError, PdfError, ValueError, …
         raise KimDocsError(f"{pdf_path}: Signieren fehlgeschlagen: {exc}") from None
     write_atomic(out, buffer.getvalue())
     return out
 
 
-def _open_incremental(pdf_path: Path) -> Any:
+def _with_lock(spec: Any, fields: Any, names: list[str]) -> Any:
+    """The field spec with a FieldMDP lock (the new field's /Lock) over the form's
+    fields as they are now; signature fields added later stay free for signing."""
+    from dataclasses import replace
+
+    return replace(spec, field_mdp_spec=fields.FieldMDPSpec(action=fields.FieldMDPAction.INCLUDE, fields=names))
+
+
+@functools.lru_cache(maxsize=1)
+def _stamp_style() -> Any:
+    """A framed text stamp in the embedded project font (PDF/A needs embedded fonts);
+    made once, pyHanko embeds a fresh subset for each signature."""
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.stamp import TextStampStyle
+
+    from .fonts import load_font
+
+    font = GlyphAccumulatorFactory(str(load_font().path))
+    return TextStampStyle(stamp_text=STAMP_TEXT, border_width=1, text_box_style=TextBoxStyle(font=font))
+
+
+def _open_incremental(pdf_path: Path, data: bytes, note: Callable[[str], None]) -> Any:
     from pyhanko.pdf_utils.misc import PdfError
 
-    data = read_bytes(pdf_path)
+    from .security import rewrite_plain
+
+    writer_class = _compat.consistent_metadata_writer_class()
     try:
-        writer = _compat.consistent_metadata_writer_class()(BytesIO(data), strict=False)
-    except (PdfError, ValueError, KeyError, IndexError) as exc:
-        raise InputError(f"PDF-Datei kann nicht gelesen werden ({exc}).", datei=str(pdf_path)) from None
+        writer = writer_class(BytesIO(data), strict=False)
+        if not writer.prev.encrypted:
+            _ = list(_sig_fields(writer))  # pyHanko reads the form lazily: fail here, not while signing
+    # pyHanko's reader ends some malformed cross-reference streams with an AssertionError
+    except (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError) as exc:
+        if b"/ByteRange" in data:  # a rewrite would break the signatures already in the file
+            raise InputError(f"PDF-Datei kann nicht gelesen werden ({exc}).", datei=str(pdf_path)) from None
+        try:
+            writer = writer_class(BytesIO(rewrite_plain(data)), strict=False)
+        except (PdfError, ValueError, KeyError, IndexError, KimDocsError) as again:
+            raise InputError(f"PDF-Datei kann nicht gelesen werden ({again}).", datei=str(pdf_path)) from None
+        note("pyHanko kann die Datei nicht lesen (z. B. ihren Querverweisstrom); sie wurde vor dem Signieren "
+             "mit qpdf neu geschrieben, ohne Inhalt zu ändern. Die Signatur gilt für diese Fassung.")
     if writer.prev.encrypted:
         raise InputError("Verschlüsselte PDF-Dateien werden nicht signiert.", datei=str(pdf_path))
     return writer
+
+
+def _sig_fields(writer: Any) -> Any:
+    from pyhanko.sign import fields
+
+    return fields.enumerate_sig_fields(writer.prev, filled_status=None)
 
 
 def _choose_field(writer: Any, visible: tuple | None, pdf_path: Path) -> tuple[str, Any]:
@@ -246,22 +311,50 @@ def verify(pdf_path: str | os.PathLike, trust_pems: Sequence[str | os.PathLike] 
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
-    except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
+    except (PdfError, ValueError, KeyError, IndexError, TypeError, AssertionError) as exc:
         raise InputError(f"PDF-Datei kann nicht gelesen werden ({exc}).", datei=str(pdf_path)) from None
-    return [_check(sig, anchors) for sig in signatures]
+    current = _field_values(data)
+    return [_check(sig, anchors, data, current) for sig in signatures]
 
 
-def _check(sig: Any, anchors: list[Any]) -> SignatureReport:
+def _field_values(data: bytes) -> dict[str, Any]:
+    """Non-signature field → (value, button states) of a PDF (or one of its revisions)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    from .acroform import field_nodes
+
+    try:
+        nodes = field_nodes(PdfReader(BytesIO(data)), Path("signiert.pdf"))
+    except (InputError, PdfReadError, ValueError, KeyError):
+        return {}
+    return {
+        n.name: (repr(n.obj.get("/V", n.attrs.get("/V"))), tuple(str(w.get("/AS")) for w in n.widgets))
+        for n in nodes if n.kind != "signature"
+    }
+
+
+def _changed_fields(sig: Any, data: bytes, current: dict[str, Any]) -> tuple[str, ...]:
+    """Fields whose value differs between the signed revision and the file now."""
+    byte_range = [int(v) for v in sig.sig_object["/ByteRange"]]
+    signed = _field_values(data[: byte_range[2] + byte_range[3]])
+    names = list(dict.fromkeys([*signed, *current]))
+    return tuple(name for name in names if signed.get(name) != current.get(name))
+
+
+def _check(sig: Any, anchors: list[Any], data: bytes, current: dict[str, Any]) -> SignatureReport:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko_certvalidator import ValidationContext
 
     context = ValidationContext(trust_roots=anchors, allow_fetching=False, revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(sig, context)
+        status = validate_pdf_signature(sig, context, diff_policy=_diff_policy())
     except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
         return _broken(sig, str(exc))
     level = status.modification_level.name if status.modification_level is not None else "OTHER"
+    changed = _changed_fields(sig, data, current) if status.coverage is not None and \
+        status.coverage.name != "ENTIRE_FILE" else ()
     return SignatureReport(
         field_name=sig.field_name,
         signer=_common_name(status.signing_cert),
@@ -271,9 +364,36 @@ def _check(sig: Any, anchors: list[Any]) -> SignatureReport:
         trusted=status.trusted,
         covers_whole_file=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
         modification_level=MODIFICATION_LABELS.get(level, level),
-        changes_permitted=status.docmdp_ok is not False and level != "OTHER",
-        problem=None if status.trusted else _trust_problem(status),
+        changes_permitted=status.docmdp_ok is not False and level in UNCHANGED_LEVELS and not changed,
+        problem=_trust_problem(status) if not status.trusted else _change_problem(level, changed),
+        changed_fields=changed,
     )
+
+
+def _diff_policy() -> Any:
+    """pyHanko's standard diff policy without its FieldMDP check.
+
+    That check rejects a later signature as a change of locked fields when the fields'
+    appearances share the page's /Resources (LibreOffice forms), although no field
+    changed. Changed fields are found by :func:`_changed_fields` instead; all other
+    rules (page content, annotations, catalogue) stay pyHanko's.
+    """
+    from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, StandardDiffPolicy
+
+    class _WithoutFieldLocks(StandardDiffPolicy):
+        def review_file(self, reader: Any, base_revision: Any, field_mdp_spec: Any = None, doc_mdp: Any = None) -> Any:
+            return super().review_file(reader, base_revision, None, doc_mdp)
+
+    default = DEFAULT_DIFF_POLICY
+    return _WithoutFieldLocks(default.global_rules, default.form_rule)
+
+
+def _change_problem(level: str, changed: tuple[str, ...]) -> str | None:
+    if changed:
+        return "nach dem Signieren geänderte Felder: " + ", ".join(changed)
+    if level not in UNCHANGED_LEVELS:
+        return f"nach dem Signieren geändert: {MODIFICATION_LABELS.get(level, level)}"
+    return None
 
 
 def _broken(sig: Any, message: str) -> SignatureReport:
