@@ -6,7 +6,7 @@ VENV  ?= .venv
 PY    := $(VENV)/bin/python
 OUT   ?= ausgabe
 
-APT_PACKAGES := python3 python3-venv python3-pip libreoffice-writer-nogui \
+APT_PACKAGES := python3 python3-venv python3-pip libreoffice-writer-nogui libreoffice-calc-nogui \
 	fonts-crosextra-carlito fonts-liberation fonts-dejavu-core poppler-utils softhsm2
 
 .PHONY: setup system-deps venv demo test test-fast lint bench clean

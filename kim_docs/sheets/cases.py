@@ -21,6 +21,8 @@ class SheetCase:
     daten: dict
     quelle: str
     fehler: list[str] = field(default_factory=list)
+    bearbeiten: bool = True     # Bearbeiten = nein: left out of the run
+    beispiel: bool = False      # an example row of the template: never processed
     # sheet target ("" = Fälle) -> row numbers of this case, in order
     _rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
     # sheet name -> headers present in the file
