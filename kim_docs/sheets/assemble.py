@@ -58,6 +58,7 @@ def assemble_cases(tables: dict[str, Table], quelle: str) -> SheetCaseList:
     for case in cases.values():
         case.daten = _in_key_order(case.daten)
     result.extend(cases.values())
+    result.tabellen = dict(tables)
     return result
 
 

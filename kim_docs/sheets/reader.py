@@ -19,7 +19,6 @@ from .hidden import hidden_parts
 from .schema import FAELLE, Sheet
 from .tables import Table, find_sheet
 
-
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls")
 
 

@@ -219,6 +219,11 @@ def _write_help(worksheet: Worksheet) -> None:
 
 def save_deterministic(workbook: Workbook, path: str | Path) -> None:
     """Save so that the same content gives the same bytes (fixed times in file and zip)."""
+    write_atomic(Path(path), workbook_bytes(workbook))
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    """The .xlsx bytes of ``workbook``; the same content gives the same bytes."""
     workbook.properties.creator = "kim-docs"
     workbook.properties.lastModifiedBy = "kim-docs"
     workbook.properties.created = _FIXED_TIME
@@ -234,5 +239,5 @@ def save_deterministic(workbook: Workbook, path: str | Path) -> None:
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(),
                               data)
             target.writestr(zip_entry(info.filename, mode=None), data)
-    write_atomic(Path(path), out.getvalue())
+    return out.getvalue()
 
