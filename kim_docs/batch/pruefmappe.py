@@ -28,8 +28,10 @@ from .results import Fallbericht, Lauf, Status
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-# German display whatever the locale of Excel or LibreOffice ([$-407]: de-DE)
-EURO = '#,##0.00 [$€-407];-#,##0.00 [$€-407]'
+# German display whatever the locale of LibreOffice ([$-407]: de-DE; Excel shows the
+# separators of its system)
+EURO = '[$-407]#,##0.00 "€"'
+ZAHL = "[$-407]#,##0.00"
 DATUM = "DD.MM.YYYY"
 _SCHWERE_FILL = {Schwere.FEHLER: "FFC7CE", Schwere.WARNUNG: "FFEB9C", Schwere.HINWEIS: "DDEBF7"}
 _STATUS_FILL = {Status.ERSTELLT: "C6EFCE", Status.UNVERAENDERT: "C6EFCE", Status.FEHLERHAFT: "FFC7CE",
@@ -161,7 +163,7 @@ def _format_of(kind: str | None, value: Any) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return DATUM
     if kind == "betrag" and isinstance(value, (int, float)):
-        return "#,##0.00"
+        return ZAHL
     return "General"
 
 

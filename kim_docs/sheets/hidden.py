@@ -5,8 +5,8 @@ filter or "Ausblenden" has hidden, nor about a formula whose result was never st
 file written by a program, not by Excel or LibreOffice). Both would be processed
 silently, so they are read here from the file's XML:
 
-- ``.xlsx``/``.xlsm``: ``<row hidden="1">`` and ``<c><f>…</f></c>`` without ``<v>`` in each
-  worksheet part;
+- ``.xlsx``/``.xlsm``: ``<row hidden="1">`` and ``<c><f>…</f></c>`` without (or with an
+  empty) ``<v>`` in each worksheet part;
 - ``.ods``: ``table:visibility="collapse"`` or ``"filter"`` on ``table:table-row``.
 
 ``.xls`` (the binary format) is not read here: its hidden rows are not recognised
@@ -85,7 +85,8 @@ def _xlsx_sheet(archive: zipfile.ZipFile, part: str) -> Verborgen:
             if element.get("hidden") in ("1", "true"):
                 found.rows.append((number, number))
             for cell in element.iter(f"{{{_MAIN}}}c"):
-                if cell.find(f"{{{_MAIN}}}f") is not None and cell.find(f"{{{_MAIN}}}v") is None:
+                value = cell.find(f"{{{_MAIN}}}v")
+                if cell.find(f"{{{_MAIN}}}f") is not None and (value is None or not (value.text or "").strip()):
                     found.formeln.add((number, _column_index(cell.get("r", ""))))
             element.clear()
     return found
