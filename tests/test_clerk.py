@@ -100,7 +100,7 @@ def test_pruefmappe_of_the_sample_reads_back(sample_run):
     assert commented == expected and len(expected) >= 3
     # Stadt Herne: too many Koordination, marked on each of its rows in Stellen
     stellen = workbook["Stellen"]
-    herne = [f for f in data.values() if f["empfaenger"] == "Stadt Herne"][0]
+    herne = next(f for f in data.values() if f["empfaenger"] == "Stadt Herne")
     ort = next(b["ort"] for b in herne["befunde"] if b["schwere"] == "fehler")
     first, last = (int(x) for x in ort.split("Zeilen ")[1].split("–"))
     assert all(stellen.cell(row=r, column=1).comment for r in range(first, last + 1))

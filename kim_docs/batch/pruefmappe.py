@@ -194,7 +194,8 @@ def _case_columns(ws: Worksheet, row: int, column: int, fall: Fallbericht, raten
     notes = [text for _, text in extra] + ([f"Meldung: {fall.meldung}"] if fall.meldung else [])
     if notes:
         befunde.comment = _comment("\n\n".join(notes), Comment)
-        _fill(befunde, [s for s, _ in extra] or [Schwere.HINWEIS])
+    if fall.befunde or notes:  # coloured by the worst finding of the case, wherever it sits
+        _fill(befunde, [Schwere(b["schwere"]) for b in fall.befunde] or [Schwere.HINWEIS])
     _number(ws.cell(row=row, column=column + 1), fall.zuwendung)
     berechnung = fall.ergebnis.berechnung if fall.ergebnis is not None and fall.zuwendung is not None else None
     by_date = {r.termin: r.betrag for r in berechnung.auszahlungen} if berechnung else {}
@@ -282,8 +283,9 @@ def _finish_sheet(ws: Worksheet, last_column: int, wide: bool = False) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for column in range(1, last_column + 1):
-        texts = [_shown(ws.cell(row=r, column=column).value) for r in range(1, min(ws.max_row, 300) + 1)]
-        width = max((len(t) for t in texts), default=0) + 2
+        header = len(_shown(ws.cell(row=1, column=column).value)) * 1.2 + 3   # bold, filter button
+        texts = [_shown(ws.cell(row=r, column=column).value) for r in range(2, min(ws.max_row, 300) + 1)]
+        width = max([header] + [len(t) + 2 for t in texts])
         ws.column_dimensions[get_column_letter(column)].width = min(max(width, 6), 40)
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(last_column)}{max(ws.max_row, 2)}"
