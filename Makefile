@@ -6,7 +6,7 @@ VENV  ?= .venv
 PY    := $(VENV)/bin/python
 OUT   ?= ausgabe
 
-APT_PACKAGES := python3 python3-venv python3-pip libreoffice-writer-nogui \
+APT_PACKAGES := python3 python3-venv python3-pip libreoffice-writer-nogui libreoffice-calc-nogui \
 	fonts-crosextra-carlito fonts-liberation fonts-dejavu-core poppler-utils softhsm2
 
 .PHONY: setup system-deps venv demo test test-fast lint bench clean
@@ -37,7 +37,7 @@ demo: setup
 	-$(VENV)/bin/kim-docs render alle samples/ -o $(OUT)
 	@echo "Alle Dokumente der gültigen Beispielfälle (DOCX und PDF/A) liegen in $(OUT)/ (manifest.json dort)."
 	-$(VENV)/bin/kim-docs batch run samples/batch/kim-2025.xlsx -o $(OUT)/stapel-2025 --quiet
-	@echo "Stapel der 54 Empfänger 2025 (drei Zeilen mit absichtlichen Fehlern): $(OUT)/stapel-2025/bericht.csv"
+	@echo "Stapel der 54 Empfänger 2025 (zwei Zeilen mit absichtlichen Fehlern, eine mit Teilablehnung): $(OUT)/stapel-2025/bericht.csv"
 
 # ruff and mypy over the package (installed into the venv by '.[test]')
 lint: setup

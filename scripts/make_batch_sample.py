@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from stdnum import iban as iban_check  # noqa: E402
 
 from kim_docs import sheets  # noqa: E402
+from kim_docs.sheets.schema import CHOICE_LABELS  # noqa: E402
 from kim_docs.sheets.tables import header_key  # noqa: E402
 
 REFERENCE = ROOT / "kim_docs" / "reference"
@@ -160,7 +161,7 @@ def build_case(index: int, recipient: dict, grosse: dict[str, list[str]]) -> dic
     slug = ort.lower().replace(" ", "-").replace("ü", "ue").replace("ö", "oe") \
         .replace("ä", "ae")
     fall = {
-        "Fall-ID": fall_id, "Antragsteller": name, "Art": art, "AGS": ags,
+        "Fall-ID": fall_id, "Bearbeiten": "ja", "Antragsteller": name, "Art": art, "AGS": ags,
         "Vertreten durch": "Der Oberbürgermeister" if art == "kreisfreie_stadt" else (
             "Der Städteregionsrat" if art == "staedteregion" else "Der Landrat"),
         "Straße": "Rathausplatz 1" if art == "kreisfreie_stadt" else "Am Kreishaus 1",
@@ -202,10 +203,12 @@ def build_case(index: int, recipient: dict, grosse: dict[str, list[str]]) -> dic
 
 
 def row(sheet: sheets.Sheet, values: dict, fall_id: str | None = None) -> list:
+    """The cells of one row; codes as the German words of the drop-downs (kreisfreie Stadt)."""
     headers = {header_key(c.header): n for n, c in enumerate(sheet.columns)}
     out = [None] * len(sheet.columns)
     for header, value in values.items():
-        out[headers[header_key(header)]] = value  # KeyError: typo in this script
+        n = headers[header_key(header)]  # KeyError: typo in this script
+        out[n] = CHOICE_LABELS.get(value, value) if sheet.columns[n].kind == "code" else value
     if fall_id is not None:
         out[0] = fall_id
     return out

@@ -58,7 +58,14 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def documents(out: Path, suffix: str = ".docx") -> list[str]:
-    return sorted(p.name for p in out.iterdir() if p.suffix == suffix)
+    """The documents of a run: dokumente/<Fall-ID>_<Empfänger>/<name>, by file name."""
+    return sorted(p.name for p in out.glob("dokumente/*/*") if p.suffix == suffix)
+
+
+def rel(i: int, suffix: str = "docx") -> str:
+    """Where the Bescheid of test case i lies in the output folder (file name with Aktenzeichen)."""
+    return (f"dokumente/T-{i:02d}_Kreis-Test-{i:02d}/"
+            f"2025_Kreis-Test-{i:02d}_Zuwendungsbescheid_36-07-01-KIM-2025-{i:03d}.{suffix}")
 
 
 def bericht(out: Path) -> dict:
@@ -78,8 +85,8 @@ def test_ten_cases_two_bad_rows(tmp_path, cli):
     assert result.exit_code == 1
     made = documents(out)
     assert len(made) == 8
-    assert "2025_Kreis-Test-03_Zuwendungsbescheid.docx" not in made
-    assert "2025_Kreis-Test-07_Zuwendungsbescheid.docx" not in made
+    assert rel(3).rpartition("/")[2] not in made and rel(1).rpartition("/")[2] in made
+    assert not (out / rel(3)).exists() and not (out / rel(7)).exists()
     data = bericht(out)
     status = {f["fall"]: f["status"] for f in data["faelle"]}
     assert [k for k, v in status.items() if v != "erstellt"] == ["T-03", "T-07"]
@@ -94,7 +101,8 @@ def test_ten_cases_two_bad_rows(tmp_path, cli):
     by_id = {r[0]: r for r in rows[1:]}
     assert "Tabelle Stellen, Zeile 4, Spalte Anteil: '0,5x' ist keine Zahl" in by_id["T-03"][6]
     assert "Tabelle Fälle, Zeile 8, Spalte IBAN: " in by_id["T-07"][6]
-    assert by_id["T-01"][7] == "2025_Kreis-Test-01_Zuwendungsbescheid.docx"
+    assert by_id["T-01"][7] == rel(1)
+    assert by_id["T-03"][5] == "" and by_id["T-01"][5] == "96700,00"  # no amount on a faulty case
     assert "T-03" in result.stderr and "Tabelle Stellen, Zeile 4, Spalte Anteil" in result.stderr
     assert "10 Fälle: 8 erstellt, 0 unverändert, 2 fehlerhaft, 0 fehlgeschlagen" in result.stderr
 
@@ -104,11 +112,12 @@ def test_all_good_exit_0_and_second_run_skips(tmp_path, cli):
     out = tmp_path / "out"
     first = cli("batch", "run", book, "-o", out, "--format", "docx", "--quiet")
     assert first.exit_code == 0, first.output
-    stamps = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.glob("*.docx")}
+    stamps = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.glob("dokumente/*/*.docx")}
+    assert len(stamps) == 4
     second = cli("batch", "run", book, "-o", out, "--format", "docx", "--quiet")
     assert second.exit_code == 0
     assert "4 Fälle: 0 erstellt, 4 unverändert" in second.stderr
-    assert stamps == {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.glob("*.docx")}
+    assert stamps == {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.glob("dokumente/*/*.docx")}
     # another option (format) changes the documents: redone
     third = cli("batch", "run", book, "-o", out, "--format", "docx", "--draft", "--quiet")
     assert "4 erstellt" in third.stderr
@@ -148,12 +157,16 @@ def test_german_formats_in_cells_are_exact(tmp_path, cli):
     assert berechnung.betraege["sachausgaben"] == Decimal("3637.50")
     data = bericht(out)
     assert data["faelle"][0]["gesamt"] == str(berechnung.gesamt)
-    text = "\n".join(docx_paragraphs((out / "2025_Kreis-Test-01_Zuwendungsbescheid.docx").read_bytes()))
+    text = "\n".join(docx_paragraphs((out / rel(1)).read_bytes()))
     for amount in (berechnung.gesamt, Decimal("10000.10"), Decimal("3637.50")):
         assert euro(amount) in text
     summary = json.loads((out / "zusammenfassung.json").read_text(encoding="utf-8"))
     assert summary["gesamt"] == str(berechnung.gesamt)
     assert summary["posten"]["massnahmen"] == "10000.10"
+
+
+# the Haushaltsstelle of the template's example row (case format v2: required for the Bescheid)
+HHS = "Kapitel 07 070 Titel 633 10"
 
 
 def test_auszahlungsliste_exact(tmp_path, cli):
@@ -169,11 +182,11 @@ def test_auszahlungsliste_exact(tmp_path, cli):
     half = f"{gesamt / 2:.2f}".replace(".", ",")
     lines = raw.decode("utf-8-sig").splitlines()
     assert lines == [
-        "Termin;Rate;Fall-ID;Empfänger;Aktenzeichen;IBAN;Betrag",
-        f"01.05.2025;1;T-01;Kreis Test 01;36.07.01-KIM-2025/001;DE02120300000000202051;{half}",
-        f"01.05.2025;1;T-02;Kreis Test 02;36.07.01-KIM-2025/002;DE02120300000000202051;{half}",
-        f"01.10.2025;2;T-01;Kreis Test 01;36.07.01-KIM-2025/001;DE02120300000000202051;{half}",
-        f"01.10.2025;2;T-02;Kreis Test 02;36.07.01-KIM-2025/002;DE02120300000000202051;{half}",
+        "Termin;Rate;Fall-ID;Empfänger;Aktenzeichen;Haushaltsstelle;IBAN;Betrag",
+        f"01.05.2025;1;T-01;Kreis Test 01;36.07.01-KIM-2025/001;{HHS};DE02120300000000202051;{half}",
+        f"01.05.2025;1;T-02;Kreis Test 02;36.07.01-KIM-2025/002;{HHS};DE02120300000000202051;{half}",
+        f"01.10.2025;2;T-01;Kreis Test 01;36.07.01-KIM-2025/001;{HHS};DE02120300000000202051;{half}",
+        f"01.10.2025;2;T-02;Kreis Test 02;36.07.01-KIM-2025/002;{HHS};DE02120300000000202051;{half}",
     ]
     summary = json.loads((out / "zusammenfassung.json").read_text(encoding="utf-8"))
     assert summary["gesamt"] == str(gesamt * 2)
@@ -254,28 +267,28 @@ def test_manifest_and_verify_changed_missing_extra(tmp_path, cli):
     out = tmp_path / "out"
     assert cli("batch", "run", book, "-o", out, "--format", "docx", "--zip").exit_code == 0
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    entry = next(e for e in manifest["dateien"] if e["datei"] == "2025_Kreis-Test-02_Zuwendungsbescheid.docx")
+    entry = next(e for e in manifest["dateien"] if e["datei"] == rel(2))
     assert entry["fall"] == "T-02" and entry["empfaenger"] == "Kreis Test 02"
     assert entry["aktenzeichen"] == "36.07.01-KIM-2025/002" and entry["regelwerk"] == "kim-nrw-2024"
     for key in ("groesse", "sha256", "fall_sha256", "vorlage_sha256", "kim_docs", "optionen"):
         assert entry[key]
-    assert {e["datei"] for e in manifest["dateien"]} >= {"bericht.csv", "bericht.json", "auszahlungsliste.csv"}
+    assert {e["datei"] for e in manifest["dateien"]} >= {"bericht.csv", "bericht.json", "auszahlungsliste.csv",
+                                                         "pruefmappe.xlsx"}
     ok = cli("batch", "verify", out)
     assert ok.exit_code == 0 and "stimmen mit dem Manifest überein" in ok.output
 
-    with (out / "2025_Kreis-Test-01_Zuwendungsbescheid.docx").open("ab") as handle:
+    with (out / rel(1)).open("ab") as handle:
         handle.write(b"x")
-    (out / "2025_Kreis-Test-02_Zuwendungsbescheid.docx").unlink()
+    (out / rel(2)).unlink()
     (out / "notiz.txt").write_text("hallo")
     bad = cli("batch", "verify", out, "--json")
     assert bad.exit_code == 1
     assert json.loads(bad.output) == {
         "geprueft": len(manifest["dateien"]), "ok": False,
-        "veraendert": ["2025_Kreis-Test-01_Zuwendungsbescheid.docx"],
-        "fehlend": ["2025_Kreis-Test-02_Zuwendungsbescheid.docx"], "zusaetzlich": ["notiz.txt"]}
+        "veraendert": [rel(1)], "fehlend": [rel(2)], "zusaetzlich": ["notiz.txt"]}
     text = cli("batch", "verify", out)
-    assert "✗ verändert: 2025_Kreis-Test-01_Zuwendungsbescheid.docx" in text.output
-    assert "✗ fehlt: 2025_Kreis-Test-02_Zuwendungsbescheid.docx" in text.output
+    assert f"✗ verändert: {rel(1)}" in text.output
+    assert f"✗ fehlt: {rel(2)}" in text.output
     assert "✗ zusätzlich: notiz.txt" in text.output
 
 
@@ -288,7 +301,7 @@ def test_hand_edited_file_is_not_overwritten(tmp_path, cli):
     book = workbook(tmp_path / "kim.xlsx", n=2, bad=False)
     out = tmp_path / "out"
     assert cli("batch", "run", book, "-o", out, "--format", "docx").exit_code == 0
-    target = out / "2025_Kreis-Test-01_Zuwendungsbescheid.docx"
+    target = out / rel(1)
     target.write_bytes(target.read_bytes() + b"hand")
     edited = target.read_bytes()
     result = cli("batch", "run", book, "-o", out, "--format", "docx")
@@ -354,8 +367,8 @@ def test_failing_conversion_fails_only_its_case(tmp_path):
     status = {f["fall"]: (f["status"], f["meldung"]) for f in bericht(out)["faelle"]}
     assert status["T-02"] == ("fehlgeschlagen", "LibreOffice ist mit Code 81 abgebrochen (Test)")
     assert status["T-01"][0] == status["T-03"][0] == "erstellt"
-    assert documents(out, ".pdf") == ["2025_Kreis-Test-01_Zuwendungsbescheid.pdf",
-                                      "2025_Kreis-Test-03_Zuwendungsbescheid.pdf"]
+    assert [f"dokumente/{d}" for d in sorted(p.parent.name + "/" + p.name for p in out.glob("dokumente/*/*.pdf"))] \
+        == [rel(1, "pdf"), rel(3, "pdf")]
     assert "Kreis-Test-02" not in " ".join(documents(out))
 
 
@@ -439,9 +452,9 @@ def test_killed_run_resumes_without_redoing_finished_cases(tmp_path):
         assert f"{case} Kreis Test {case[2:]}: unverändert" in again.stderr
     assert stamps == {name: ((out / name).stat().st_ino, (out / name).stat().st_mtime_ns) for name in finished}
     assert len(documents(out, ".pdf")) == 8 and len(documents(out, ".docx")) == 8
-    assert all((out / n).read_bytes().startswith(b"%PDF-") for n in documents(out, ".pdf"))
-    hidden = [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".kim-batch.lock"]
-    assert hidden == []
+    assert all(p.read_bytes().startswith(b"%PDF-") for p in out.glob("dokumente/*/*.pdf"))
+    hidden = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert hidden == []  # no work folder, and the lock file is removed after the run
     assert run("batch", "verify", out).returncode == 0
 
 
@@ -458,7 +471,7 @@ def test_sigterm_stops_cleanly(tmp_path):
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "abgebrochen" in err
-    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".kim-batch.lock"]
+    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
     assert leftovers == []
     assert documents(out, ".docx") == []  # --format pdf: no DOCX kept
 
@@ -471,7 +484,7 @@ def test_relative_output_folder_with_pdf(tmp_path):
     (folder / "soest.yaml").write_bytes((ROOT / "samples" / "kreis-soest-vakanz-2025.yaml").read_bytes())
     result = run("batch", "run", "faelle", "-o", "ausgabe", "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert documents(tmp_path / "ausgabe", ".pdf") == ["2025_Kreis-Soest_Zuwendungsbescheid.pdf"]
+    assert documents(tmp_path / "ausgabe", ".pdf") == ["2025_Kreis-Soest_Zuwendungsbescheid_36-07-01-KIM-2025-052.pdf"]
     assert bericht(tmp_path / "ausgabe")["faelle"][0]["status"] == "erstellt"
 
 
@@ -483,7 +496,7 @@ def test_documents_of_a_case_that_became_faulty_are_retired(tmp_path, cli):
     case.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     assert cli("batch", "run", folder, "-o", out, "--format", "docx").exit_code == 0
-    name = "2025_Kreis-Soest_Zuwendungsbescheid.docx"
+    name = "dokumente/soest_Kreis-Soest/2025_Kreis-Soest_Zuwendungsbescheid_36-07-01-KIM-2025-052.docx"
     assert (out / name).is_file()
     case.write_text(text.replace("massnahmen: 15000", "massnahmen: -1"), encoding="utf-8")
     result = cli("batch", "run", folder, "-o", out, "--format", "docx")

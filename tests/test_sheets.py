@@ -62,7 +62,7 @@ def stelle_row(fall_id: str, anteil="1,0", funktion="koordination", **changes) -
     ("57.000,00 €", "57000.00"), ("€ 1.234.567,89", "1234567.89"), ("57000.00", "57000.00"),
     ("0,5", "0.5"), ("0.5", "0.5"), ("0.500", "0.500"), ("-1,5", "-1.5"),
     ("30 000,00", "30000.00"), (0.1, "0.1"), (0.5, "0.5"), (57000, "57000"),
-    (57000.0, "57000.0"), (22500.5, "22500.5"),
+    (57000.0, "57000"), (22500.5, "22500.5"),  # 57000.0: as .xls gives it (57000)
 ])
 def test_parse_betrag_is_exact(raw, expected):
     value = sheets.parse_betrag(raw)
@@ -408,7 +408,7 @@ def test_template_has_headers_dropdowns_help_and_reads_back(tmp_path):
                                    "Hilfe"]
     faelle = workbook["Fälle"]
     headers = [c.value for c in faelle[1]]
-    assert headers[:4] == ["Fall-ID", "Antragsteller", "Art", "AGS"]
+    assert headers[:5] == ["Fall-ID", "Bearbeiten", "Antragsteller", "Art", "AGS"]
     assert {"IBAN", "KI-Name", "Konzept-Datum", "Ausnahme-Az.", "Beantragt Maßnahmen",
             "Aktenzeichen", "Sachbearbeitung E-Mail", "Begründung Kürzung", "Rate",
             "Bereits erhalten"} <= set(headers)
@@ -417,27 +417,53 @@ def test_template_has_headers_dropdowns_help_and_reads_back(tmp_path):
         "Qualifikationsnachweis", "besetzt von", "besetzt bis", "Kommune", "Weiterleitung"]
     assert [c.value for c in workbook["Kommunen"][1]] == [
         "Fall-ID", "Name", "AGS", "Ausländerbehörde", "Jugendamt", "Integrationsrat"]
-    assert faelle["C1"].comment.text.startswith("Art: Art des Antragstellers (Nr. 3.1).")
+    assert faelle["D1"].comment.text.startswith("Art: Art des Antragstellers (Nr. 3.1).")
     assert all(c.comment is not None for c in faelle[1])
 
     def dropdowns(name):
         return {(dv.formula1, str(dv.sqref)) for dv in workbook[name].data_validations.dataValidation
                 if dv.type == "list"}
-    assert ('"kreis,staedteregion,kreisfreie_stadt"', "C2:C1000") in dropdowns("Fälle")
+    # German words in the drop-downs, on the whole column
+    assert ('"Kreis,Städteregion,kreisfreie Stadt"', "D2:D1048576") in dropdowns("Fälle")
     ki_column = openpyxl.utils.get_column_letter(headers.index("KI-Betrieb") + 1)
-    assert ('"ja,nein"', f"{ki_column}2:{ki_column}1000") in dropdowns("Fälle")
-    assert {('"koordination,verwaltungsassistenz"', "C2:C1000"),
-            ('"diplom_fh,bachelor,master,gleichwertig"', "E2:E1000")} <= dropdowns("Stellen")
-    assert {('"ja,nein"', f"{c}2:{c}1000") for c in "DEF"} <= dropdowns("Kommunen")
+    assert ('"ja,nein"', f"{ki_column}2:{ki_column}1048576") in dropdowns("Fälle")
+    assert ('"ja,nein"', "B2:B1048576") in dropdowns("Fälle")  # Bearbeiten
+    assert {('"Koordination,Verwaltungsassistenz"', "C2:C1048576"),
+            ('"Diplom (FH),Bachelor,Master,gleichwertig"', "E2:E1048576")} <= dropdowns("Stellen")
+    assert {('"ja,nein"', f"{c}2:{c}1048576") for c in "DEF"} <= dropdowns("Kommunen")
+    # every column has an input prompt; formats on the whole column
+    prompts = {str(dv.sqref): dv for dv in faelle.data_validations.dataValidation}
+    assert len(prompts) == len(headers) and all(dv.showInputMessage and dv.prompt for dv in prompts.values())
+    assert prompts["A2:A1048576"].prompt.startswith("Fall-ID: Eindeutige Kennung")
+    ags = openpyxl.utils.get_column_letter(headers.index("AGS") + 1)
+    beginn = openpyxl.utils.get_column_letter(headers.index("Beginn") + 1)
+    assert faelle.column_dimensions[ags].number_format == "@"
+    assert faelle.column_dimensions[beginn].number_format == "DD.MM.YYYY"
+    assert prompts[f"{beginn}2:{beginn}1048576"].type == "date"
+    # required columns coloured, frozen header, print setup
+    colour = {c.value: c.fill.fgColor.rgb[-6:] for c in faelle[1]}
+    assert colour["Fall-ID"] == colour["Beginn"] == "F8CBAD"
+    assert colour["IBAN"] == "FFE699" and colour["BIC"] == "DDEBF7"
+    assert faelle.freeze_panes == "B2" and faelle.print_title_rows == "$1:$1"
+    assert faelle.page_setup.orientation == "landscape" and faelle.page_setup.fitToWidth == 1
+    assert faelle.sheet_properties.pageSetUpPr.fitToPage
 
     assert faelle.max_row == 2 and faelle["A2"].value == "BEISPIEL-1"
+    assert faelle["D2"].value == "Kreis"
     hilfe = [[c.value for c in row] for row in workbook["Hilfe"].iter_rows()]
-    assert hilfe[0] == ["Tabelle", "Spalte", "Pflicht", "Werte", "Feld im Fall", "Erklärung"]
+    assert hilfe[0][0] == "Farben der Überschriften"
+    assert hilfe[1][1].startswith("Pflicht: ohne diese Spalte")
+    table = hilfe.index(["Tabelle", "Spalte", "Pflicht", "Werte", "Feld im Fall", "Erklärung"])
     anteil_row = hilfe[[r[:2] for r in hilfe].index(["Stellen", "Anteil"])]
     assert anteil_row[:5] == ["Stellen", "Anteil", "ja", None, "stellen[i].anteil"]
+    art_row = hilfe[[r[:2] for r in hilfe].index(["Fälle", "Art"])]
+    assert art_row[3] == "Kreis, Städteregion, kreisfreie Stadt" and table < hilfe.index(art_row)
 
     [case] = sheets.read_workbook(path)
-    assert case.fall_id == "BEISPIEL-1" and case.fehler == []
+    # the example row is read (so that it shows every column) but refused by a run
+    assert case.fall_id == "BEISPIEL-1" and case.beispiel and case.fehler == [
+        "Tabelle Fälle, Zeile 2: Beispielzeile der Vorlage (Fall-ID 'BEISPIEL-1'); sie wird nie "
+        "verarbeitet: bitte die Beispielzeilen aller Tabellen löschen oder durch echte Fälle ersetzen"]
     assert case.daten["antragsteller"]["bankverbindung"] == {
         "iban": "DE02120300000000202051", "bic": "BYLADEM1001",
         "kreditinstitut": "Sparkasse Musterland"}

@@ -19,6 +19,8 @@ class Eingabe:
     lesefehler: list[tuple[str, str]] = field(default_factory=list)  # (ort, meldung)
     sheet: Any = None                       # SheetCase for spreadsheet input
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    bearbeiten: bool = True                 # Bearbeiten = nein: left out of the run
+    beispiel: bool = False                  # an example row of the template: refused
 
     def ort(self, feld: str) -> str:
         """Where `feld` stands: 'Tabelle Stellen, Zeile 14, Spalte Anteil' or 'fall.yaml, Zeile 7'."""
@@ -32,22 +34,33 @@ class Eingabe:
         return self.quelle
 
 
-def read_input(path: Path) -> tuple[list[Eingabe], list[str]]:
-    """The cases of a folder of case files, a workbook or a CSV folder, and the problems of
-    the workbook that belong to no case. Raises InputError when the input cannot be read."""
+@dataclass
+class Gelesen:
+    """What a run reads: the cases, the problems of the workbook that belong to no case,
+    and the workbook's raw tables by sheet name (for the Prüfmappe; {} for case files)."""
+
+    eingaben: list[Eingabe]
+    mappe_fehler: list[str]
+    tabellen: dict[str, Any] = field(default_factory=dict)
+
+
+def read_input(path: Path) -> Gelesen:
+    """The cases of a folder of case files, a workbook or a CSV folder. Raises InputError
+    when the input cannot be read."""
     path = Path(path)
     if not path.exists():
-        raise InputError("Eingabe nicht gefunden (Ordner, .xlsx oder .csv erwartet)", datei=str(path))
+        raise InputError("Eingabe nicht gefunden (Ordner, .xlsx, .xlsm, .ods, .xls oder .csv erwartet)",
+                         datei=str(path))
     if _is_case_input(path):
-        return _read_case_files(path), []
+        return Gelesen(_read_case_files(path), [])
     from ..sheets import read_batch
 
     cases = read_batch(path)
-    eingaben = [Eingabe(c.fall_id, c.quelle, c.daten, [_split(m) for m in c.fehler], sheet=c)
-                for c in cases]
+    eingaben = [Eingabe(c.fall_id, c.quelle, c.daten, [_split(m) for m in c.fehler], sheet=c,
+                        bearbeiten=c.bearbeiten, beispiel=c.beispiel) for c in cases]
     if not eingaben and not cases.fehler:
         raise InputError("Die Tabelle 'Fälle' enthält keinen Fall", datei=str(path))
-    return eingaben, list(cases.fehler)
+    return Gelesen(eingaben, list(cases.fehler), cases.tabellen)
 
 
 def _is_case_input(path: Path) -> bool:

@@ -39,6 +39,9 @@ class Lock:
 
     def __exit__(self, *exc: Any) -> None:
         if self.handle is not None:
+            # removed while still held: a run that opened it meanwhile fails to lock it, and
+            # one that comes later makes a new one; the clerk sees no leftover
+            self.path.unlink(missing_ok=True)
             self.handle.close()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,9 @@ class Plan:
 
     bericht: Fallbericht
     arten: tuple[str, ...]
-    dateien: list[tuple[str, str, str]]            # (art, format, file name)
-    bekannt: dict[str, str] = field(default_factory=dict)  # file -> sha256 in the manifest
+    dateien: list[tuple[str, str, str]]            # (art, format, path in the output folder)
+    bekannt: dict[str, str] = field(default_factory=dict)  # path -> sha256 in the manifest
+    ziele: dict[str, str] = field(default_factory=dict)    # file name as rendered -> path
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Kontext:
     manifest: dict[str, dict[str, Any]]
     vorlagen: dict[str, str]       # art -> sha256 of the template used
     regelwerke: dict[str, str]     # rule-set id -> sha256 of its content
+    verschoben: bool = False       # documents of an earlier run were moved (_relocate)
 
 
 def make_context(out_dir: Path, options: BatchOptions, rule_sets: dict[str, Any]) -> Kontext:
@@ -49,7 +52,7 @@ def plan_cases(faelle: list[Fallbericht], ctx: Kontext, tell: Callable[[Fallberi
     plans: list[Plan] = []
     taken: dict[str, str] = {}   # file name -> the case that makes it
     for f in faelle:
-        if f.status == Status.FEHLERHAFT:
+        if f.status in (Status.FEHLERHAFT, Status.AUSGELASSEN):
             tell(f)
             continue
         try:
@@ -63,7 +66,27 @@ def plan_cases(faelle: list[Fallbericht], ctx: Kontext, tell: Callable[[Fallberi
             tell(f)
         else:
             plans.append(plan)
+    if ctx.verschoben:  # at once: the files are where the manifest now says
+        from ..manifest import write_manifest
+
+        write_manifest(ctx.out_dir, list(ctx.manifest.values()), merge=False)
     return plans
+
+
+DOKUMENTE = "dokumente"   # documents go to dokumente/<Fall-ID>_<Empfänger>/; reports stay on top
+
+
+def document_path(bericht: Fallbericht, rendered: str) -> str:
+    """Where a document of the case lies in the output folder: its own folder per case, the
+    file name with the Aktenzeichen, e.g. ``dokumente/KIM25-001_Kreis-Borken/
+    2025_Kreis-Borken_Zuwendungsbescheid_36-07-01-KIM-2025-014.pdf``."""
+    from ..render import safe_name
+
+    stem, _, suffix = rendered.rpartition(".")
+    if bericht.aktenzeichen:
+        stem += f"_{safe_name(bericht.aktenzeichen)}"
+    folder = safe_name(bericht.fall_id) + (f"_{safe_name(bericht.empfaenger)}" if bericht.empfaenger else "")
+    return f"{DOKUMENTE}/{folder}/{stem}.{suffix}"
 
 
 def _plan(bericht: Fallbericht, ctx: Kontext, taken: dict[str, str]) -> Plan | None:
@@ -75,17 +98,47 @@ def _plan(bericht: Fallbericht, ctx: Kontext, taken: dict[str, str]) -> Plan | N
     arten = ctx.options.arten
     if arten == (ALLE,):
         arten = tuple(a for a in DOKUMENT_ARTEN if available(ergebnis, a))
-    dateien = [(art, fmt, file_name(ergebnis, art, fmt)) for art in arten for fmt in ctx.options.formats]
-    for _, _, name in dateien:
+    rendered = [(art, fmt, file_name(ergebnis, art, fmt)) for art in arten for fmt in ctx.options.formats]
+    for _, _, name in rendered:
         other = taken.setdefault(name, bericht.fall_id)
         if other != bericht.fall_id:
             raise RenderError(f"Datei {name} gehört schon zu Fall {other} (gleicher Empfänger und Jahr?)")
+    ziele = {name: document_path(bericht, name) for _, _, name in rendered}
+    dateien = [(art, fmt, ziele[name]) for art, fmt, name in rendered]
+    for art, _, path in dateien:
+        _relocate(bericht, art, path, ctx)
     plan = Plan(bericht, arten, dateien, {n: ctx.manifest[n]["sha256"] for _, _, n in dateien
-                                          if n in ctx.manifest})
+                                          if n in ctx.manifest}, ziele)
     if dateien and all(_unchanged(bericht, art, name, ctx) for art, _, name in dateien):
         bericht.dateien = [name for _, _, name in dateien]
         return None
     return plan
+
+
+def _relocate(bericht: Fallbericht, art: str, path: str, ctx: Kontext) -> None:
+    """A document of this case made by an earlier run under another path (the flat layout
+    before dokumente/, another Empfänger name or Aktenzeichen) moves to `path` with its
+    manifest entry, so that an unchanged case stays 'unverändert'. Only a file that is
+    still what its manifest says is moved; nothing is moved onto an existing file."""
+    from ..manifest import file_matches
+
+    if path in ctx.manifest or (ctx.out_dir / path).exists():
+        return
+    suffix = path.rpartition(".")[2]
+    for old, entry in sorted(ctx.manifest.items()):
+        if (entry.get("fall") != bericht.fall_id or entry.get("dokument") != art or entry.get("veraltet")
+                or old.rpartition(".")[2] != suffix or not file_matches(ctx.out_dir / old, entry)):
+            continue
+        (ctx.out_dir / path).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(ctx.out_dir / old, ctx.out_dir / path)
+        del ctx.manifest[old]
+        ctx.manifest[path] = {**entry, "datei": path}
+        ctx.verschoben = True
+        folder = path.rpartition("/")[0]
+        if folder + "/" not in bericht.meldung:
+            bericht.meldung = (bericht.meldung + "; " if bericht.meldung else "") + \
+                f"frühere Dokumente nach {folder}/ verschoben"
+        return
 
 
 def _unchanged(bericht: Fallbericht, art: str, name: str, ctx: Kontext) -> bool:

@@ -51,7 +51,7 @@ def run_pool(chunks: list[list[Plan]], ctx: Kontext, on_done: OnDone) -> None:
 
 def _auftrag(plan: Plan) -> Auftrag:
     assert plan.bericht.ergebnis is not None
-    return Auftrag(plan.bericht.fall_id, plan.bericht.ergebnis.fall, plan.arten, plan.bekannt)
+    return Auftrag(plan.bericht.fall_id, plan.bericht.ergebnis.fall, plan.arten, plan.bekannt, plan.ziele)
 
 
 def _executor(ctx: Kontext, tasks: int) -> ProcessPoolExecutor:

@@ -1,5 +1,6 @@
-"""The report files of a run: bericht.csv/.json, auszahlungsliste.csv for the Kasse,
-zusammenfassung.json, and the optional stapel.zip. Same inputs, same bytes."""
+"""The report files of a run: bericht.csv/.json (for machines), pruefmappe.xlsx (for the
+clerk, ``pruefmappe``), auszahlungsliste.csv for the Kasse, zusammenfassung.json, and the
+optional stapel.zip. Same inputs, same bytes."""
 from __future__ import annotations
 
 import csv
@@ -22,18 +23,22 @@ BERICHT_CSV = "bericht.csv"
 BERICHT_JSON = "bericht.json"
 AUSZAHLUNGSLISTE = "auszahlungsliste.csv"
 ZUSAMMENFASSUNG = "zusammenfassung.json"
+PRUEFMAPPE = "pruefmappe.xlsx"
 ZIP_NAME = "stapel.zip"
-REPORT_FILES = (BERICHT_CSV, BERICHT_JSON, AUSZAHLUNGSLISTE, ZUSAMMENFASSUNG)
+REPORT_FILES = (BERICHT_CSV, BERICHT_JSON, AUSZAHLUNGSLISTE, ZUSAMMENFASSUNG, PRUEFMAPPE)
 
 
-def write_reports(lauf: Lauf, out_dir: Path, with_kasse: bool) -> list[dict[str, Any]]:
-    """Write the report files; returns their manifest entries."""
+def write_reports(lauf: Lauf, out_dir: Path, bescheide: set[str]) -> list[dict[str, Any]]:
+    """Write the report files; returns their manifest entries. The Kasse list only lists the
+    cases of `bescheide` (whose Bescheid stands); without any there is none."""
     from ..files import json_bytes, write_atomic
+    from .pruefmappe import pruefmappe_bytes
 
     files = {BERICHT_CSV: _bericht_csv(lauf), BERICHT_JSON: json_bytes(bericht_data(lauf)),
-             ZUSAMMENFASSUNG: json_bytes(lauf.zusammenfassung)}
-    if with_kasse:
-        files[AUSZAHLUNGSLISTE] = _auszahlungsliste(lauf.faelle)
+             ZUSAMMENFASSUNG: json_bytes(lauf.zusammenfassung),
+             PRUEFMAPPE: pruefmappe_bytes(lauf, bescheide)}
+    if bescheide:
+        files[AUSZAHLUNGSLISTE] = _auszahlungsliste(lauf.faelle, bescheide)
     else:  # a list from an earlier run would no longer match the Bescheide
         (out_dir / AUSZAHLUNGSLISTE).unlink(missing_ok=True)
     entries = []
@@ -82,18 +87,31 @@ def _issued(faelle: list[Fallbericht]) -> list[tuple[Fallbericht, Berechnung]]:
     return [(f, b) for f in faelle if (b := f.berechnung) is not None]
 
 
-def _auszahlungsliste(faelle: list[Fallbericht]) -> bytes:
+KASSE_SPALTEN = ("Termin", "Rate", "Fall-ID", "Empfänger", "Aktenzeichen", "Haushaltsstelle", "IBAN", "Betrag")
+
+
+def kasse_rows(faelle: list[Fallbericht], bescheide: set[str]) -> list[tuple[Any, ...]]:
+    """One row per instalment of each case whose Bescheid stands, by date, case, Rate:
+    (Termin, Rate, Fall-ID, Empfänger, Aktenzeichen, Haushaltsstelle, IBAN, Betrag)."""
     rows = []
     for f, berechnung in _issued(faelle):
+        if f.fall_id not in bescheide:
+            continue
         assert f.ergebnis is not None
-        bank = f.ergebnis.fall.antragsteller.bankverbindung
+        fall = f.ergebnis.fall
+        bank = fall.antragsteller.bankverbindung
+        haushaltsstelle = (fall.bescheid.haushaltsstelle if fall.bescheid else None) or ""
         for rate in berechnung.auszahlungen:
-            rows.append((rate.termin, rate.rate, f.fall_id, f.empfaenger, f.aktenzeichen,
+            rows.append((rate.termin, rate.rate, f.fall_id, f.empfaenger, f.aktenzeichen, haushaltsstelle,
                          bank.iban if bank else "", rate.betrag))
     rows.sort(key=lambda r: (r[0], r[2], r[1]))
-    lines: list[tuple[Any, ...]] = [("Termin", "Rate", "Fall-ID", "Empfänger", "Aktenzeichen", "IBAN", "Betrag")]
-    lines += [(t.strftime("%d.%m.%Y"), str(n), fid, name, az, iban, _de_decimal(b))
-              for t, n, fid, name, az, iban, b in rows]
+    return rows
+
+
+def _auszahlungsliste(faelle: list[Fallbericht], bescheide: set[str]) -> bytes:
+    lines: list[tuple[Any, ...]] = [KASSE_SPALTEN]
+    lines += [(t.strftime("%d.%m.%Y"), str(n), fid, name, az, hhs, iban, _de_decimal(b))
+              for t, n, fid, name, az, hhs, iban, b in kasse_rows(faelle, bescheide)]
     return _csv_bytes(lines)
 
 
@@ -103,14 +121,14 @@ def _bericht_csv(lauf: Lauf) -> bytes:
     for text in lauf.mappe_fehler:
         lines.append(("(Mappe)", "", "", "", "Mappe fehlerhaft", "", text, "", ""))
     for f in lauf.faelle:
-        befunde = " | ".join(_befund_text(b) for b in f.befunde)
-        gesamt = _de_decimal(f.gesamt) if f.gesamt is not None else ""
+        befunde = " | ".join(befund_text(b) for b in f.befunde)
+        gesamt = _de_decimal(f.zuwendung) if f.zuwendung is not None else ""
         lines.append((f.fall_id, f.quelle, f.empfaenger, f.aktenzeichen, f.status, gesamt, befunde,
                       " | ".join(f.dateien), f.meldung))
     return _csv_bytes(lines)
 
 
-def _befund_text(b: dict[str, Any]) -> str:
+def befund_text(b: dict[str, Any]) -> str:
     """'Fehler (Nr. 4 a) – Tabelle Fälle, Zeile 3, Spalte IBAN: …'"""
     nr = f" (Nr. {b['nr']})" if b.get("nr") else ""
     ort = f"{b['ort']}: " if b.get("ort") else ""

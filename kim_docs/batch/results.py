@@ -22,6 +22,7 @@ class Status(StrEnum):
     FEHLERHAFT = "fehlerhaft"            # the case has Fehler: no document
     FEHLGESCHLAGEN = "fehlgeschlagen"    # making, converting or publishing failed
     NICHT_ERSTELLT = "nicht erstellt"    # the whole run was refused (workbook, budget)
+    AUSGELASSEN = "ausgelassen"          # Bearbeiten = nein: left out of this run
 
 
 STATUS = tuple(Status)
@@ -57,6 +58,14 @@ class Fallbericht:
         return any(b["schwere"] == Schwere.FEHLER for b in self.befunde)
 
     @property
+    def zuwendung(self) -> Decimal | None:
+        """The amount the reports show: none on a case with a Fehler or whose documents
+        failed, so that a sum over the column is the sum of the Bescheide."""
+        if self.has_error or self.status not in (*OK, Status.NICHT_ERSTELLT):
+            return None
+        return self.gesamt
+
+    @property
     def berechnung(self) -> Berechnung | None:
         """The calculation of a case whose Bescheid stands (made now or unchanged)."""
         if not self.ok or self.ergebnis is None:
@@ -66,7 +75,7 @@ class Fallbericht:
     def as_dict(self) -> dict[str, Any]:
         return {"fall": self.fall_id, "quelle": self.quelle, "empfaenger": self.empfaenger,
                 "aktenzeichen": self.aktenzeichen, "status": self.status, "meldung": self.meldung,
-                "gesamt": None if self.gesamt is None else str(self.gesamt), "befunde": self.befunde,
+                "gesamt": None if self.zuwendung is None else str(self.zuwendung), "befunde": self.befunde,
                 "dateien": self.dateien}
 
 
@@ -88,6 +97,7 @@ class Lauf:
     zusammenfassung: dict[str, Any]
     haushalt_meldung: str = ""
     out_dir: Path | None = None
+    tabellen: dict[str, Any] = field(default_factory=dict, repr=False)  # the workbook as read
 
     def count(self, *status: str) -> int:
         return sum(1 for f in self.faelle if f.status in status)

@@ -27,25 +27,27 @@ def run_batch(input_path: Path, out_dir: Path, options: BatchOptions, progress: 
     is in the returned Lauf (and in the report files in `out_dir`)."""
     from ..rules import load_rule_sets
 
-    eingaben, mappe_fehler = read_input(Path(input_path))
+    gelesen = read_input(Path(input_path))
     rule_sets = load_rule_sets(options.rules_dirs)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with Lock(out_dir):
         clean_stale(out_dir)
         try:
-            return _run_locked(eingaben, mappe_fehler, rule_sets, out_dir, options, progress)
+            lauf = _run_locked(gelesen.eingaben, gelesen.mappe_fehler, gelesen.tabellen, rule_sets, out_dir,
+                               options, progress)
+            return lauf
         finally:
             clean_stale(out_dir)
 
 
-def _run_locked(eingaben: list[Eingabe], mappe_fehler: list[str], rule_sets: dict[str, Any], out_dir: Path,
-                options: BatchOptions, progress: Progress | None) -> Lauf:
+def _run_locked(eingaben: list[Eingabe], mappe_fehler: list[str], tabellen: dict[str, Any],
+                rule_sets: dict[str, Any], out_dir: Path, options: BatchOptions, progress: Progress | None) -> Lauf:
     from ..manifest import write_manifest
 
     faelle = [check_case(e, rule_sets, options.draft) for e in eingaben]
     mark_duplicates(faelle, eingaben)
-    lauf = Lauf(faelle, mappe_fehler, {}, out_dir=out_dir)
+    lauf = Lauf(faelle, mappe_fehler, {}, out_dir=out_dir, tabellen=tabellen)
     tell = _Reporter(len(faelle), progress)
     lauf.haushalt_meldung = budget_message(faelle, options.budget)
     if mappe_fehler or lauf.haushalt_meldung:
@@ -80,7 +82,7 @@ class _Reporter:
 
 def _refuse(faelle: list[Fallbericht], tell: _Reporter, why: str) -> None:
     for f in faelle:
-        if f.status != Status.FEHLERHAFT:
+        if f.status not in (Status.FEHLERHAFT, Status.AUSGELASSEN):
             f.status, f.meldung = Status.NICHT_ERSTELLT, why
         tell(f)
 
@@ -105,7 +107,7 @@ def _finish(lauf: Lauf, out_dir: Path, options: BatchOptions, with_kasse: bool) 
     known = read_manifest(out_dir)
     if not options.draft:
         known = _retire_stale(lauf, out_dir, known)
-    entries = write_reports(lauf, out_dir, with_kasse)
+    entries = write_reports(lauf, out_dir, _bescheide(lauf, known) if with_kasse else set())
     known.pop(AUSZAHLUNGSLISTE, None)  # rewritten below, or removed with the file
     write_manifest(out_dir, list(known.values()) + entries, merge=False)
     if options.make_zip:
@@ -113,6 +115,13 @@ def _finish(lauf: Lauf, out_dir: Path, options: BatchOptions, with_kasse: bool) 
     else:
         (out_dir / ZIP_NAME).unlink(missing_ok=True)  # an archive of an earlier run would be stale
     return lauf
+
+
+def _bescheide(lauf: Lauf, known: dict[str, dict[str, Any]]) -> set[str]:
+    """The cases whose Bescheid stands: made now or unchanged, in the manifest, not retired."""
+    ok = {f.fall_id for f in lauf.faelle if f.ok}
+    return {e["fall"] for e in known.values()
+            if e.get("dokument") == "bescheid" and e.get("fall") in ok and not e.get("veraltet")}
 
 
 def _retire_stale(lauf: Lauf, out_dir: Path, known: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -7,6 +7,7 @@ main process, which records each chunk at once.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import tempfile
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class Auftrag:
     fall: Fall
     arten: tuple[str, ...]
     bekannt: dict[str, str]
+    ziele: dict[str, str]          # file name as rendered -> its path in the output folder
 
 
 @dataclass
@@ -109,6 +111,8 @@ def batch_failures() -> FailurePolicy:
 
 
 def _work_chunk(auftraege: list[Auftrag]) -> list[Erledigt]:
+    """Render the chunk into this worker's hidden folder, then publish case by case into
+    the case's folder of the output folder (``plan.document_path``)."""
     from ..pipeline import CaseSource, render_cases
     from ..render import RenderOptions
 
@@ -117,10 +121,39 @@ def _work_chunk(auftraege: list[Auftrag]) -> list[Erledigt]:
     # jobs=1: the workers are the parallelism; one LibreOffice per worker keeps the
     # number of processes (and memory) bounded by --jobs
     render_options = RenderOptions(formats=options.formats, draft=options.draft,
-                                   templates_dir=options.templates_dir, overwrite=options.overwrite,
+                                   templates_dir=options.templates_dir, overwrite=True,
                                    converter=_WORKER.converter, jobs=1, write_manifest=False)
     sources = [CaseSource(fall=a.fall, label=a.fall_id, kinds=a.arten) for a in auftraege]
-    known = {name: sha256 for a in auftraege for name, sha256 in a.bekannt.items()}
-    run = render_cases(sources, options.arten, _WORKER.out_dir, render_options, rule_sets=_WORKER.rule_sets,
-                       known=known, failures=batch_failures(), staging_dir=_WORKER.root)
-    return [Erledigt(r.source.name, r.fehler, [p.name for p in r.files], r.entries) for r in run.results]
+    fertig = Path(tempfile.mkdtemp(prefix="fertig-", dir=_WORKER.root))
+    try:
+        run = render_cases(sources, options.arten, fertig, render_options, rule_sets=_WORKER.rule_sets,
+                           known={}, failures=batch_failures(), staging_dir=_WORKER.root)
+        by_id = {a.fall_id: a for a in auftraege}
+        return [_publish(r, by_id[r.source.name], fertig) for r in run.results]
+    finally:
+        shutil.rmtree(fertig, ignore_errors=True)
+
+
+def _publish(result: Any, auftrag: Auftrag, fertig: Path) -> Erledigt:
+    """Move the files of one case into its folder, all or none; a file of the output folder
+    that the manifest does not own (or that was changed by hand) is not replaced."""
+    from ..errors import RenderError
+    from ..files import signals_deferred
+    from ..pipeline import may_replace
+
+    assert _WORKER is not None
+    if result.fehler:
+        return Erledigt(result.source.name, result.fehler)
+    moves = [(path, auftrag.ziele[path.name]) for path in result.files]
+    try:
+        for src, ziel in moves:
+            may_replace(src, _WORKER.out_dir / ziel, auftrag.bekannt.get(ziel), _WORKER.options.overwrite,
+                        batch_failures().foreign_file)
+    except RenderError as exc:
+        return Erledigt(result.source.name, str(exc))
+    with signals_deferred():
+        for src, ziel in moves:
+            (_WORKER.out_dir / ziel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, _WORKER.out_dir / ziel)
+    entries = [{**entry, "datei": auftrag.ziele[entry["datei"]]} for entry in result.entries]
+    return Erledigt(result.source.name, "", [ziel for _, ziel in moves], entries)

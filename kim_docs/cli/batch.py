@@ -23,32 +23,39 @@ from ._common import (
 
 ARTEN = KEYS
 _MARK = {"erstellt": "✓", "unverändert": "=", "fehlerhaft": "✗", "fehlgeschlagen": "✗",
-         "nicht erstellt": "–"}
+         "nicht erstellt": "–", "ausgelassen": "–"}
 
 
 @click.group(name="batch", cls=KimGroup)
 def batch() -> None:
     """Stapel: die Dokumente vieler Fälle auf einmal (z. B. alle Bescheide eines Jahres).
 
-    Eingabe ist ein Ordner mit Falldateien, eine Arbeitsmappe (.xlsx) oder ein Ordner mit
-    CSV-Dateien im Tabellen-Layout (docs/tabelle.md). Beschreibung: docs/batch.md.
+    Eingabe ist ein Ordner mit Falldateien, eine Arbeitsmappe (.xlsx, .xlsm, .ods, .xls)
+    oder ein Ordner mit CSV-Dateien im Tabellen-Layout (docs/tabelle.md). Beschreibung:
+    docs/batch.md.
     """
 
 
 @batch.command()
 @click.argument("datei", type=click.Path(dir_okay=False, path_type=Path), metavar="DATEI.xlsx")
-def template(datei: Path) -> None:
-    """Schreibt eine leere Arbeitsmappe (Vorlage) mit Hilfe, Auswahllisten und Beispielzeilen."""
+@click.option("--overwrite", is_flag=True, help="Eine vorhandene Datei ersetzen (sonst wird sie nie überschrieben).")
+def template(datei: Path, overwrite: bool) -> None:
+    """Schreibt eine leere Arbeitsmappe (Vorlage) mit Hilfe, Auswahllisten und Beispielzeilen.
+
+    Eine vorhandene Datei (etwa eine ausgefüllte Mappe) wird nicht überschrieben, außer mit
+    --overwrite.
+    """
     from ..errors import InputError
     from ..sheets import write_template
 
     if datei.suffix.lower() != ".xlsx":
         raise InputError("Die Vorlage muss auf .xlsx enden", datei=str(datei))
     try:
-        write_template(datei)
+        write_template(datei, overwrite=overwrite)
     except OSError as exc:
         raise InputError(f"Die Datei lässt sich nicht schreiben ({exc.strerror})", datei=str(datei)) from None
-    click.echo(f"Vorlage geschrieben: {datei} (Beispielzeilen BEISPIEL-1 vor dem Ausfüllen löschen)")
+    click.echo(f"Vorlage geschrieben: {datei} (die Beispielzeilen BEISPIEL-1 werden nie verarbeitet: "
+               "vor dem Lauf löschen oder überschreiben)")
 
 
 @batch.command()
@@ -178,10 +185,11 @@ def _summary(lauf: Any, out_dir: Path) -> None:
         click.echo(f"Fehler: {lauf.haushalt_meldung}", err=True)
     parts = [f"{lauf.count('erstellt')} erstellt", f"{lauf.count('unverändert')} unverändert",
              f"{lauf.count('fehlerhaft')} fehlerhaft", f"{lauf.count('fehlgeschlagen')} fehlgeschlagen"]
-    if lauf.count("nicht erstellt"):
-        parts.append(f"{lauf.count('nicht erstellt')} nicht erstellt")
+    for extra in ("nicht erstellt", "ausgelassen"):
+        if lauf.count(extra):
+            parts.append(f"{lauf.count(extra)} {extra}")
     parts.append(f"{lauf.warnungen} Warnung{'en' if lauf.warnungen != 1 else ''}")
-    click.echo(f"{len(lauf.faelle)} Fälle: {', '.join(parts)}. Bericht: {out_dir / 'bericht.csv'}", err=True)
+    click.echo(f"{len(lauf.faelle)} Fälle: {', '.join(parts)}. Prüfmappe: {out_dir / 'pruefmappe.xlsx'}", err=True)
 
 
 @batch.command()

@@ -11,6 +11,11 @@ Errors are reported on three levels:
    unknown or empty Fall-ID, a row of Fälle without Fall-ID, an unknown or doubled
    header) goes to ``SheetCaseList.fehler``. A doubled Fall-ID in Fälle is an error of
    the first case with that ID (the later row is not read).
+
+A row the clerk cannot see (hidden by a filter or "Ausblenden") is read but is an error
+of its case: it is never processed or skipped silently. A row of the template's examples
+(Fall-ID ``BEISPIEL-…``) is refused the same way. ``Bearbeiten = nein`` leaves a case
+out of the run (``SheetCase.bearbeiten``); its errors then do not count.
 """
 from __future__ import annotations
 
@@ -20,7 +25,16 @@ from kim_docs.errors import InputError
 
 from .cases import SheetCase, SheetCaseList
 from .cells import convert_cell, is_empty, to_text
-from .schema import FAELLE, KOMMUNEN, OMIT, STELLEN, VERWENDUNGSNACHWEIS, Column, Sheet
+from .schema import (
+    EXAMPLE_PREFIX,
+    FAELLE,
+    KOMMUNEN,
+    OMIT,
+    STELLEN,
+    VERWENDUNGSNACHWEIS,
+    Column,
+    Sheet,
+)
 from .tables import Table, fall_id_index, map_headers
 
 # Order of the top-level keys as in case-format.md.
@@ -44,6 +58,7 @@ def assemble_cases(tables: dict[str, Table], quelle: str) -> SheetCaseList:
     for case in cases.values():
         case.daten = _in_key_order(case.daten)
     result.extend(cases.values())
+    result.tabellen = dict(tables)
     return result
 
 
@@ -72,6 +87,13 @@ def _read_faelle(table: Table, quelle: str, present: dict, result: SheetCaseList
                                 "die Zeile wird nicht gelesen")
             continue
         case = SheetCase(fall_id, {}, quelle, _rows={"": [number]}, _present=present)
+        case.bearbeiten = _bearbeiten(table, number, values, case.fehler)
+        if fall_id.upper().startswith(EXAMPLE_PREFIX):
+            case.beispiel = True
+            case.fehler.append(f"Tabelle Fälle, Zeile {number}: Beispielzeile der Vorlage (Fall-ID "
+                               f"'{fall_id}'); sie wird nie verarbeitet: bitte die Beispielzeilen "
+                               "aller Tabellen löschen oder durch echte Fälle ersetzen")
+        _check_visible(table, number, case.fehler)
         case.daten = _read_row(table, number, values, quelle, case.fehler)
         cases[fall_id] = case
     return cases
@@ -102,11 +124,32 @@ def _attach(table: Table, cases: dict[str, SheetCase], quelle: str,
                                f"'{fall_id}' (zuerst Zeile {rows[0]}); wird nicht gelesen")
             continue
         rows.append(number)
+        _check_visible(table, number, case.fehler)
         item = _read_row(table, number, values, quelle, case.fehler)
         if table.sheet.is_list:
             case.daten.setdefault(target, []).append(item)
         elif item:
             case.daten[target] = item
+
+
+def _check_visible(table: Table, number: int, fehler: list[str]) -> None:
+    if table.verborgen.is_hidden(number):
+        fehler.append(f"Tabelle {table.sheet.name}, Zeile {number}: die Zeile ist ausgeblendet "
+                      "(Filter oder Ausblenden), der Fall wird deshalb nicht verarbeitet: die Zeile "
+                      "einblenden, oder den Fall mit Bearbeiten = nein auslassen")
+
+
+def _bearbeiten(table: Table, number: int, values: list[Any], fehler: list[str]) -> bool:
+    """The row's Bearbeiten switch; empty (or no such column) means ja."""
+    for index, column in table.columns.items():
+        if column.kind == "schalter":
+            raw = values[index] if index < len(values) else None
+            try:
+                return True if is_empty(raw) else bool(convert_cell(column, raw))
+            except InputError as error:
+                fehler.append(f"Tabelle {table.sheet.name}, Zeile {number}, Spalte "
+                              f"{column.header}: {error.meldung}")
+    return True
 
 
 def _row_id(values: list[Any], id_index: int) -> str:
@@ -119,9 +162,14 @@ def _read_row(table: Table, number: int, values: list[Any], quelle: str,
     """Convert one row into a dict by column paths; bad cells go to ``errors``."""
     item: dict = {}
     for index, column in table.columns.items():
-        if column.kind == "id":
+        if column.kind in ("id", "schalter"):
             continue
         raw = values[index] if index < len(values) else None
+        if (number, index) in table.verborgen.formeln:
+            errors.append(f"Tabelle {table.sheet.name}, Zeile {number}, Spalte {column.header}: "
+                          "die Formel hat keinen gespeicherten Wert (die Mappe in Excel oder "
+                          "LibreOffice öffnen und speichern)")
+            continue
         try:
             value = _read_cell(table.sheet, number, column, raw, quelle)
         except InputError as error:  # collect, so one bad cell does not stop the batch

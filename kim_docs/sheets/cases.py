@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from .schema import FAELLE, KOMMUNEN, STELLEN, VERWENDUNGSNACHWEIS, Column, Sheet
+from .cells import convert_cell
+from .schema import FAELLE, KOMMUNEN, OMIT, STELLEN, VERWENDUNGSNACHWEIS, Column, Sheet
 
 
 @dataclass
@@ -21,6 +23,8 @@ class SheetCase:
     daten: dict
     quelle: str
     fehler: list[str] = field(default_factory=list)
+    bearbeiten: bool = True     # Bearbeiten = nein: left out of the run
+    beispiel: bool = False      # an example row of the template: never processed
     # sheet target ("" = Fälle) -> row numbers of this case, in order
     _rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
     # sheet name -> headers present in the file
@@ -41,6 +45,22 @@ class SheetCase:
             return self._locate_row(VERWENDUNGSNACHWEIS, self._rows.get("verwendungsnachweis",
                                                                            []), 0, rest)
         return self._locate_row(FAELLE, self._rows.get("", []), 0, feld)
+
+    def placeholder(self, feld: str) -> Any:
+        """The template's example value of the column behind ``feld`` (``stellen[0].anteil``
+        → 1), or OMIT: with it a case whose cell cannot be read is still checked."""
+        feld = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", feld.strip())
+        m = re.fullmatch(r"(stellen|kreisangehoerige_kommunen)\[\d+\]\.(.+)", feld)
+        if m:
+            sheet, path = (STELLEN if m.group(1) == "stellen" else KOMMUNEN), m.group(2)
+        elif feld.startswith("verwendungsnachweis."):
+            sheet, path = VERWENDUNGSNACHWEIS, feld.partition(".")[2]
+        else:
+            sheet, path = FAELLE, feld
+        for column in sheet.columns:
+            if column.path == path and column.kind not in ("id", "schalter") and column.example is not None:
+                return convert_cell(column, column.example)
+        return OMIT
 
     def _locate_list(self, target: str, index: str | None, rest: str | None) -> str | None:
         sheet = STELLEN if target == "stellen" else KOMMUNEN
@@ -92,10 +112,40 @@ def _rows_text(rows: list[int]) -> str:
     return "Zeilen " + ", ".join(str(r) for r in rows)
 
 
+@dataclass(frozen=True)
+class Ort:
+    """A place in the workbook as ``locate`` and the reader word it, taken apart again."""
+
+    tabelle: str
+    zeilen: tuple[int, ...] = ()
+    spalten: tuple[str, ...] = ()     # headers (or column letters of a header error)
+
+
+_ORT = re.compile(r"Tabelle (?P<t>[^,(]+?)(?: \(.*\))?(?:, Zeilen? (?P<z>[\d–, ]+?))?"
+                  r"(?:, Spalten? (?P<s>.+))?")
+
+
+def parse_ort(text: str) -> Ort | None:
+    """'Tabelle Stellen, Zeile 14, Spalte Anteil' → Ort('Stellen', (14,), ('Anteil',));
+    None for a place that is not in a workbook (``fall.yaml, Zeile 7``)."""
+    m = _ORT.fullmatch(text.strip())
+    if not m:
+        return None
+    zeilen: list[int] = []
+    for part in (m.group("z") or "").split(","):
+        first, _, last = part.strip().partition("–")
+        if first.isdigit():
+            zeilen += range(int(first), int(last or first) + 1)
+    spalten = tuple(re.sub(r" \(fehlt\)$", "", c.strip()) for c in (m.group("s") or "").split(", ") if c.strip())
+    return Ort(m.group("t").strip(), tuple(zeilen), spalten)
+
+
 class SheetCaseList(list[SheetCase]):
-    """The cases of a workbook, plus ``fehler``: errors that belong to no case."""
+    """The cases of a workbook, plus ``fehler``: errors that belong to no case, and
+    ``tabellen``: the raw tables (the Prüfmappe shows them as the clerk wrote them)."""
 
     def __init__(self, cases: Iterable[SheetCase] = (), fehler: list[str] | None = None) -> None:
         super().__init__(cases)
         self.fehler: list[str] = list(fehler or [])
+        self.tabellen: dict[str, Any] = {}   # sheet name -> tables.Table: the rows as given
 

@@ -1,6 +1,6 @@
 """Reading one cell: amounts, dates, ja/nein, texts and codes (pure functions).
 
-A cell comes from openpyxl (number, date, bool, text) or from a CSV file (always text),
+A cell comes from python-calamine (number, date, bool, text) or from a CSV file (always text),
 so every converter accepts both. An unreadable value raises ``InputError`` with the bare
 message (``'0,5x' ist keine Zahl``); the reader adds sheet, row and column.
 """
@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from kim_docs.errors import InputError
 from kim_docs.text import fold_umlauts
 
+from .schema import CHOICE_LABELS
+
 if TYPE_CHECKING:
     from .schema import Column
 
@@ -27,8 +29,6 @@ def is_empty(value: Any) -> bool:
 def shown(value: Any) -> str:
     """The value as the user typed it, for messages."""
     return value.strip() if isinstance(value, str) else str(value)
-
-
 
 
 _GERMAN_GROUPED = re.compile(r"-?[1-9]\d{0,2}(\.\d{3})+(,\d+)?")
@@ -48,6 +48,8 @@ def parse_betrag(value: Any) -> Decimal:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise InputError(f"'{value}' ist keine Zahl")
+        if value.is_integer():  # 26100.0 from one format, 26100 from another: the same
+            return Decimal(int(value))
         return Decimal(repr(value))  # the shortest repr is the value Excel shows, exactly
     if isinstance(value, Decimal):
         return value
@@ -130,8 +132,17 @@ def to_digits(value: Any, width: int) -> str:
 
 
 def to_code(value: Any) -> str:
-    """A choice such as ``kreisfreie_stadt``: also accepts ``Kreisfreie Stadt``."""
-    return fold_umlauts(to_text(value).casefold().replace(" ", "_").replace("-", "_"))
+    """A choice such as ``kreisfreie_stadt``: also accepts the German words of the
+    drop-down (``kreisfreie Stadt``, ``Diplom (FH)``, ``Städteregion``)."""
+    code = _code_key(to_text(value))
+    return _LABEL_CODES.get(code, code)
+
+
+def _code_key(text: str) -> str:
+    return fold_umlauts(text.casefold().replace(" ", "_").replace("-", "_"))
+
+
+_LABEL_CODES = {_code_key(label): code for code, label in CHOICE_LABELS.items()}
 
 
 def to_iban(value: Any) -> str:
@@ -151,7 +162,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "ags": lambda v: to_digits(v, 8), "plz": lambda v: to_digits(v, 5),
     "iban": to_iban,
     "betrag": parse_betrag, "anteil": parse_betrag, "datum": parse_datum,
-    "bool": parse_bool, "int": to_integer,
+    "bool": parse_bool, "int": to_integer, "schalter": parse_bool,
 }
 
 

@@ -1,4 +1,5 @@
-"""The sources of a batch: an .xlsx workbook, a folder of CSV files or one Fälle CSV file.
+"""The sources of a batch: a workbook (.xlsx, .xlsm, .ods, .xls), a folder of CSV files or
+one Fälle CSV file.
 
 Each source becomes raw tables (``tables.Table``, one per known sheet; other tabs or files
 such as ``Hilfe`` are skipped), which ``assemble.assemble_cases`` turns into cases.
@@ -8,17 +9,21 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 from kim_docs.errors import InputError
 
 from .assemble import assemble_cases
 from .cases import SheetCaseList
+from .hidden import hidden_parts
 from .schema import FAELLE, Sheet
 from .tables import Table, find_sheet
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls")
+
 
 def read_batch(path: str | Path) -> SheetCaseList:
-    """Read a workbook (.xlsx, .xlsm), a CSV folder or a single Fälle CSV file."""
+    """Read a workbook (.xlsx, .xlsm, .ods, .xls), a CSV folder or a single Fälle CSV file."""
     path = Path(path)
     if path.is_dir() or path.suffix.lower() == ".csv":
         return read_csv_folder(path)
@@ -26,22 +31,54 @@ def read_batch(path: str | Path) -> SheetCaseList:
 
 
 def read_workbook(path: str | Path) -> SheetCaseList:
-    """Read an .xlsx workbook in the layout of ``SHEETS`` (one case per row of Fälle)."""
-    import openpyxl  # imported here: the rest of kim-docs does not need it
+    """Read a workbook in the layout of ``SHEETS`` (one case per row of Fälle).
 
+    The values come from python-calamine for every format, so that .xlsx, .xlsm, .ods
+    and .xls give the same cases; hidden rows and formulas without a stored value from
+    ``hidden``.
+    """
     path = Path(path)
-    try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
-    except Exception as error:  # openpyxl raises zipfile, KeyError, OSError, …
-        raise InputError(f"Die Arbeitsmappe lässt sich nicht öffnen ({error})",
-                         datei=str(path)) from error
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise InputError("Unbekanntes Format der Arbeitsmappe (erwartet .xlsx, .xlsm, .ods, .xls "
+                         "oder ein Ordner mit CSV-Dateien)", datei=str(path))
+    sheets = _calamine_sheets(path)
+    verborgen = hidden_parts(path)
     tables: dict[str, Table] = {}
-    for worksheet in workbook.worksheets:
-        sheet = find_sheet(worksheet.title)
+    hidden_sheets: list[str] = []
+    for title, visible, rows in sheets:
+        sheet = find_sheet(title)
         if sheet is None or sheet.name in tables:
             continue
-        tables[sheet.name] = Table.from_rows(sheet, list(worksheet.iter_rows(values_only=True)))
-    return assemble_cases(tables, path.name)
+        if not visible:
+            hidden_sheets.append(f"Tabelle {sheet.name} ist ausgeblendet; bitte einblenden (oder "
+                                 "die Tabelle löschen), damit sichtbar ist, was verarbeitet wird")
+        tables[sheet.name] = Table.from_rows(sheet, rows, verborgen.get(title))
+    result = assemble_cases(tables, path.name)
+    result.fehler[:0] = hidden_sheets
+    return result
+
+
+def _calamine_sheets(path: Path) -> list[tuple[str, bool, list[list[Any]]]]:
+    """(title, visible, rows) of each worksheet; InputError in German when unreadable."""
+    import python_calamine as calamine  # imported here: the rest of kim-docs does not need it
+
+    try:
+        workbook = calamine.CalamineWorkbook.from_path(str(path))
+        try:
+            return [(meta.name, meta.visible == calamine.SheetVisibleEnum.Visible,
+                     workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False))
+                    for meta in workbook.sheets_metadata
+                    if meta.typ == calamine.SheetTypeEnum.WorkSheet]
+        finally:
+            workbook.close()
+    except FileNotFoundError:
+        raise InputError("Die Arbeitsmappe fehlt", datei=str(path)) from None
+    except calamine.PasswordError:
+        raise InputError("Die Arbeitsmappe lässt sich nicht öffnen: sie ist mit einem Kennwort "
+                         "geschützt", datei=str(path)) from None
+    except Exception:  # calamine raises its own errors, ValueError, OSError, …
+        raise InputError("Die Arbeitsmappe lässt sich nicht öffnen: die Datei ist beschädigt oder "
+                         f"keine Arbeitsmappe im Format {path.suffix.lower()}", datei=str(path)) from None
 
 
 def read_csv_folder(path: str | Path) -> SheetCaseList:

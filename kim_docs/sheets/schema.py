@@ -20,6 +20,7 @@ class Column:
     header: str
     path: str          # Fälle: path in the case dict; other sheets: path inside one row item
     kind: str          # text | code | ags | plz | iban | betrag | anteil | datum | bool | int | id
+    #                    | schalter (Bearbeiten: a switch of the row, not in the case)
     hilfe: str
     pflicht: str = "nein"
     choices: tuple[str, ...] = ()
@@ -56,9 +57,16 @@ def _bool(header, path, hilfe, **kw) -> Column:
                   empty=False, **kw)
 
 
+# A switch of the row, not a field of the case: "nein" leaves the case out of the run
+# without deleting its rows (empty: ja).
+BEARBEITEN = Column("Bearbeiten", "", "schalter", "ja: der Fall wird bearbeitet (leer gilt "
+                    "als ja); nein: der Fall wird in diesem Lauf ausgelassen, ohne seine Zeilen zu "
+                    "löschen.", choices=_JA_NEIN, example="ja")
+
 FAELLE = Sheet("Fälle", "", (
     Column(_FALL_ID, "", "id", "Eindeutige Kennung des Falls, z. B. KIM25-001; verbindet "
            "die Zeilen der anderen Tabellen mit dem Fall.", "ja", example="BEISPIEL-1"),
+    BEARBEITEN,
     Column("Antragsteller", "antragsteller.name", "text", "Name des Antragstellers, z. B. "
            "Kreis Musterland.", "ja", aliases=("Name",), example="Kreis Musterland"),
     Column("Art", "antragsteller.art", "code", "Art des Antragstellers (Nr. 3.1).", "ja",
@@ -212,6 +220,8 @@ def case_path(sheet: Sheet, column: Column) -> str:
     """Where a column's value lands in the case dict, as shown in Hilfe and the docs."""
     if column.kind == "id":
         return "(Zuordnung)"
+    if column.kind == "schalter":
+        return "(nicht im Fall)"
     if sheet.is_list:
         return f"{sheet.target}[i].{column.path}"
     return f"{sheet.target}.{column.path}" if sheet.target else column.path
@@ -225,8 +235,38 @@ def columns_markdown() -> str:
         parts.append("| Spalte | Pflicht | Werte | Feld im Fall | Erklärung |")
         parts.append("| --- | --- | --- | --- | --- |")
         for column in sheet.columns:
-            values = ", ".join(f"`{c}`" for c in column.choices)
+            values = ", ".join(f"`{c}`" for c in choice_labels(column))
             parts.append(f"| {column.header} | {column.pflicht} | {values} | "
                          f"`{case_path(sheet, column)}` | {column.hilfe} |")
         parts.append("")
     return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- German words for codes
+
+# What the drop-downs of the template offer and the reader accepts besides the code.
+CHOICE_LABELS: dict[str, str] = {
+    "kreis": "Kreis", "staedteregion": "Städteregion", "kreisfreie_stadt": "kreisfreie Stadt",
+    "koordination": "Koordination", "verwaltungsassistenz": "Verwaltungsassistenz",
+    "diplom_fh": "Diplom (FH)", "bachelor": "Bachelor", "master": "Master",
+    "gleichwertig": "gleichwertig",
+}
+
+
+def choice_labels(column: Column) -> tuple[str, ...]:
+    """The German words of a column's choices, as the drop-down shows them."""
+    return tuple(CHOICE_LABELS.get(c, c) for c in column.choices)
+
+
+# ---------------------------------------------------------------- required columns
+
+# Pflicht value -> (fill colour of the header, legend text); "nein" is the default.
+PFLICHT_MARKS: dict[str, tuple[str, str]] = {
+    "ja": ("F8CBAD", "Pflicht: ohne diese Spalte wird kein Fall berechnet"),
+    "für Dokumente": ("FFE699", "Pflicht für die Dokumente (Anschrift, Bankverbindung)"),
+    "für den Bescheid": ("FFE699", "Pflicht für den Bescheid"),
+    "für Anlage 3": ("FFE699", "Pflicht für den Verwendungsnachweis (Anlage 3)"),
+    "nein": ("DDEBF7", "freiwillig"),
+}
+
+EXAMPLE_PREFIX = "BEISPIEL"   # Fall-IDs of the template's example rows: refused by a run

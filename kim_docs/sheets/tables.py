@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cells import fold_umlauts, is_empty, shown
+from .hidden import Verborgen
 from .schema import SHEETS, Column, Sheet
 
 _IGNORED_HEADERS = ("bemerkung", "bemerkungen", "notiz", "notizen")
@@ -42,12 +43,15 @@ class Table:
     header: list[Any]
     rows: list[tuple[int, list[Any]]]
     columns: dict[int, Column] = field(default_factory=dict)  # cell index -> column
+    verborgen: Verborgen = field(default_factory=Verborgen)   # hidden rows, value-less formulas
 
     @classmethod
-    def from_rows(cls, sheet: Sheet, rows: Sequence[Sequence[Any]]) -> Table:
+    def from_rows(cls, sheet: Sheet, rows: Sequence[Sequence[Any]],
+                  verborgen: Verborgen | None = None) -> Table:
         """The first row is the header; empty rows are dropped but keep their numbers."""
         header = list(rows[0]) if rows else []
-        return cls(sheet, header, _non_empty_rows(enumerate(rows[1:], start=2)))
+        return cls(sheet, header, _non_empty_rows(enumerate(rows[1:], start=2)),
+                   verborgen=verborgen or Verborgen())
 
     @property
     def present(self) -> frozenset[str]:
@@ -67,7 +71,7 @@ def map_headers(table: Table, errors: list[str]) -> None:
         if is_empty(raw) or str(raw).strip().startswith("#"):
             continue
         column = lookup.get(header_key(raw))
-        where = f"Tabelle {table.sheet.name}, Zeile 1, Spalte {_column_letter(index)}"
+        where = f"Tabelle {table.sheet.name}, Zeile 1, Spalte {column_letter(index)}"
         if column is None:
             if header_key(raw) not in _IGNORED_HEADERS:
                 errors.append(f"{where}: Überschrift '{shown(raw)}' ist unbekannt"
@@ -86,7 +90,7 @@ def _suggest(raw: Any, sheet: Sheet) -> str:
     return f" (gemeint: '{close[0]}'?)" if close else ""
 
 
-def _column_letter(index: int) -> str:
+def column_letter(index: int) -> str:
     """0 -> A, 26 -> AA (as openpyxl's get_column_letter, which CSV input need not import)."""
     letters = ""
     index += 1
