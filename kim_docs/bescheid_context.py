@@ -241,7 +241,7 @@ def anlage_absaetze(text: str) -> list[dict[str, Any]]:
 
 
 T, L, B = "Text", "Liste", "Wahrheitswert"
-#: The catalogue entries of `bescheid_context` (name, type, meaning), spliced into context.CATALOGUE.
+#: The catalogue entries of `bescheid_context` (name, type, meaning), spliced into variables.CATALOGUE.
 CATALOGUE_BESCHEID: tuple[tuple[str, str, str], ...] = (
     ("bescheid.haushaltsstelle", T, "Haushaltsstelle, z. B. Kapitel … Titel … (leer, wenn nicht angegeben)"),
     ("bescheid.haushaltsstelle_satz", T, "Satz mit der Haushaltsstelle (leer ohne Haushaltsstelle)"),

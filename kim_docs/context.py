@@ -1,18 +1,17 @@
 """What a template sees: pure functions from (case, rule set, calculation) to a context.
 
 Every value a document prints is prepared here, formatted in German, so templates hold
-wording and layout only. `CATALOGUE` documents every variable; a test keeps it and the
+wording and layout only. `kim_docs.variables.CATALOGUE` documents every variable; a test keeps it and the
 builder in step, and `kim-docs templates variables` prints it.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from . import formatting as fmt
-from .bescheid_context import CATALOGUE_BESCHEID, bescheid_context, one_line
+from .bescheid_context import bescheid_context, one_line
 from .calc import Berechnung
 from .checks import verwaltungsgericht
 from .errors import RenderError
@@ -332,186 +331,6 @@ def _verwendung(fall: Fall, b: Berechnung) -> dict[str, Any]:
             "rueckforderung": fmt.euro(v.rueckforderung), "nachzahlung": fmt.euro(v.nachzahlung),
             "ergebnis": ergebnis, "sachbericht": (nachweis.sachbericht or "").strip(),
             "spielraum": fmt.prozent(b.regelwerk.verwendungsnachweis.ueberschreitung_einzelansatz)}
-
-
-# --- the variable catalogue ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Variable:
-    name: str
-    typ: str
-    bedeutung: str
-
-
-def _v(name: str, typ: str, bedeutung: str) -> Variable:
-    return Variable(name, typ, bedeutung)
-
-
-T, L, B, Z = "Text", "Liste", "Wahrheitswert", "Zahl"
-CATALOGUE: tuple[Variable, ...] = (
-    _v("dokument.art", T, "antrag, bescheid, auszahlung oder verwendungsnachweis"),
-    _v("dokument.titel", T, "Bezeichnung des Dokuments"),
-    _v("dokument.datum", T, "Datum des Dokuments (TT.MM.JJJJ)"),
-    _v("dokument.datum_lang", T, "Datum des Dokuments ausgeschrieben"),
-    _v("dokument.entwurf", B, "wahr bei --draft: ENTWURF drucken"),
-    _v("dokument.befunde", L, "Befunde als Texte (für den Entwurf)"),
-    _v("regelwerk.id", T, "Kennung des Regelwerks"),
-    _v("regelwerk.titel", T, "voller Titel der Richtlinie"),
-    _v("regelwerk.kurztitel", T, "Kurztitel der Richtlinie"),
-    _v("regelwerk.erlass", T, "erlassendes Ministerium (Runderlass)"),
-    _v("regelwerk.datum_lang", T, "Datum der Richtlinie"),
-    _v("regelwerk.fundstelle", T, "Fundstelle im Ministerialblatt"),
-    _v("behoerde.name", T, "Bewilligungsbehörde (Nr. 7.2)"),
-    _v("behoerde.dezernat", T, "zuständiges Dezernat"),
-    _v("behoerde.strasse", T, "Straße der Behörde"),
-    _v("behoerde.plz", T, "PLZ der Behörde"),
-    _v("behoerde.ort", T, "Ort der Behörde"),
-    _v("behoerde.telefon", T, "Telefon der Behörde"),
-    _v("behoerde.internet", T, "Internetadresse der Behörde"),
-    _v("behoerde.unterzeichnung", T, "Zeichnungsformel, z. B. Im Auftrag"),
-    _v("behoerde.anschrift_zeile", T, "Absenderzeile über dem Anschriftfeld"),
-    _v("antragsteller.name", T, "Zuwendungsempfänger"),
-    _v("antragsteller.art", T, "kreis, staedteregion oder kreisfreie_stadt"),
-    _v("antragsteller.art_text", T, "Art als Text (Kreis, Städteregion, kreisfreie Stadt)"),
-    _v("antragsteller.ags", T, "Amtlicher Gemeindeschlüssel"),
-    _v("antragsteller.vertreten_durch", T, "Vertretung unter dem Namen in der Anschrift, z. B. – Der Landrat –"),
-    _v("antragsteller.anschrift.strasse", T, "Straße"),
-    _v("antragsteller.anschrift.plz", T, "Postleitzahl"),
-    _v("antragsteller.anschrift.ort", T, "Ort"),
-    _v("antragsteller.ansprechperson.name", T, "Ansprechperson"),
-    _v("antragsteller.ansprechperson.telefon", T, "Telefon der Ansprechperson"),
-    _v("antragsteller.ansprechperson.email", T, "E-Mail der Ansprechperson"),
-    _v("antragsteller.bankverbindung.iban", T, "IBAN in Vierergruppen"),
-    _v("antragsteller.bankverbindung.bic", T, "BIC"),
-    _v("antragsteller.bankverbindung.kreditinstitut", T, "Kreditinstitut"),
-    _v("integrationszentrum.name", T, "Kommunales Integrationszentrum (Nr. 4 a, b)"),
-    _v("zeitraum.beginn", T, "Beginn des Bewilligungszeitraums (TT.MM.JJJJ)"),
-    _v("zeitraum.ende", T, "Ende des Bewilligungszeitraums (TT.MM.JJJJ)"),
-    _v("zeitraum.beginn_lang", T, "Beginn ausgeschrieben"),
-    _v("zeitraum.ende_lang", T, "Ende ausgeschrieben"),
-    _v("zeitraum.jahr", T, "Jahr des Bewilligungszeitraums"),
-    _v("antrag.datum", T, "Datum des Antrags"),
-    _v("antrag.datum_lang", T, "Datum des Antrags ausgeschrieben"),
-    _v("antrag.sachausgaben", T, "beantragte Sachausgaben (€)"),
-    _v("antrag.veranstaltungen", T, "beantragte Veranstaltungen (€)"),
-    _v("antrag.massnahmen", T, "beantragte Maßnahmen (€)"),
-    _v("voraussetzungen", L, "Zuwendungsvoraussetzungen Nr. 4 a)–f)"),
-    _v("voraussetzungen[].nr", T, "Nr. der Voraussetzung, z. B. 4 a"),
-    _v("voraussetzungen[].text", T, "Wortlaut der Richtlinie"),
-    _v("voraussetzungen[].angabe", T, "Angabe des Antragstellers (ja/nein, Datum)"),
-    _v("stellen", L, "Stellenplan (Nr. 5.4.1)"),
-    _v("stellen[].nr", Z, "laufende Nummer"),
-    _v("stellen[].bezeichnung", T, "Bezeichnung der Stelle"),
-    _v("stellen[].funktion", T, "Koordination oder Verwaltungsassistenz"),
-    _v("stellen[].anteil", T, "Stellenanteil, z. B. 0,5"),
-    _v("stellen[].besetzung", T, "besetzter Zeitraum innerhalb des Bewilligungszeitraums"),
-    _v("stellen[].qualifikation", T, "Qualifikation (Nr. 4 f)"),
-    _v("stellen[].kommune", T, "Kommune, für die die Stelle besteht (Nr. 4 e), sonst leer"),
-    _v("stellen[].kommune_text", T, "dieselbe Kommune, mit '(ohne Weiterleitung)' wenn der Kreis selbst beschäftigt"),
-    _v("stellen[].weiterleitung", T, "ja/nein: an die Kommune weitergeleitet (leer ohne Kommune)"),
-    _v("stellen[].personal", T, "Personalausgaben der Stelle (€)"),
-    _v("stellen[].sachausgaben", T, "Sachausgaben-Höchstbetrag der Stelle (€)"),
-    _v("kommunen", L, "kreisangehörige Kommunen (Nr. 3.2, 4 e)"),
-    _v("kommunen[].name", T, "Name der Kommune"),
-    _v("kommunen[].ags", T, "AGS der Kommune"),
-    _v("kommunen[].qualifiziert", T, "ja, wenn Ausländerbehörde, Jugendamt und Integrationsrat"),
-    _v("kommunen[].auslaenderbehoerde", T, "ja/nein: eigene Ausländerbehörde (Nr. 4 e)"),
-    _v("kommunen[].jugendamt", T, "ja/nein: eigenes Jugendamt (Nr. 4 e)"),
-    _v("kommunen[].integrationsrat", T, "ja/nein: Integrationsrat oder -ausschuss (Nr. 4 e)"),
-    _v("kommunen[].stellen", T, "die Stellen für diese Kommune, je mit Weiterleitung oder ohne"),
-    _v("posten", L, "Finanzierungsplan / Bemessungsgrundlage je Posten"),
-    _v("posten[].key", T, "Schlüssel des Postens"),
-    _v("posten[].name", T, "Bezeichnung des Postens"),
-    _v("posten[].nr", T, "Nr. der Richtlinie"),
-    _v("posten[].hoechstbetrag", T, "Höchstbetrag (€)"),
-    _v("posten[].beantragt", T, "beantragt (€)"),
-    _v("posten[].bewilligt", T, "bewilligt (€)"),
-    _v("posten[].gekuerzt", B, "wahr, wenn der Bescheid den Posten kürzt"),
-    *(_v(f"hoechstbetraege.{k}", T, f"Höchstbetrag {POSTEN_NAMEN[k]} (€)") for k in POSTEN),
-    *(_v(f"betraege.{k}", T, f"{POSTEN_NAMEN[k]}, bewilligt bzw. beantragt (€)") for k in POSTEN),
-    _v("betraege.gesamt", T, "Zuwendung insgesamt (€)"),
-    _v("betraege.gesamt_in_worten", T, "Zuwendung insgesamt in Worten"),
-    _v("auszahlungen", L, "Raten (Nr. 7.3)"),
-    _v("auszahlungen[].rate", Z, "Nummer der Rate"),
-    _v("auszahlungen[].termin", T, "frühester Termin, auf Anforderung (Nr. 7.3; innerhalb des Zeitraums)"),
-    _v("auszahlungen[].betrag", T, "Betrag der Rate (€)"),
-    _v("weiterleitung", L, "Weiterleitung an kreisangehörige Kommunen (Nr. 3.2)"),
-    _v("weiterleitung[].kommune", T, "Kommune"),
-    _v("weiterleitung[].personal", T, "weitergeleitete Personalausgaben (€)"),
-    _v("weiterleitung[].sachausgaben", T, "weitergeleitete Sachausgaben (€)"),
-    _v("weiterleitung[].gesamt", T, "weitergeleitet insgesamt (€)"),
-    _v("weiterleitung[].stellen", T, "die weitergeleiteten Stellen (Bezeichnungen)"),
-    _v("hat_weiterleitung", B, "wahr, wenn weitergeleitet wird"),
-    _v("fristen.antrag", T, "Antragsfrist (Nr. 7.1) oder 'nicht bestimmbar'"),
-    _v("fristen.verwendungsnachweis", T, "Frist des Verwendungsnachweises (Nr. 7.4)"),
-    _v("fristen.verwendungsnachweis_lang", T, "dieselbe Frist ausgeschrieben"),
-    _v("bescheid.aktenzeichen", T, "Aktenzeichen des Bescheids"),
-    _v("bescheid.datum", T, "Datum des Bescheids"),
-    _v("bescheid.datum_lang", T, "Datum des Bescheids ausgeschrieben"),
-    _v("bescheid.sachbearbeitung.name", T, "Sachbearbeitung"),
-    _v("bescheid.sachbearbeitung.telefon", T, "Telefon der Sachbearbeitung"),
-    _v("bescheid.sachbearbeitung.email", T, "E-Mail der Sachbearbeitung"),
-    _v("bescheid.gekuerzt", B, "wahr, wenn der Bescheid Posten kürzt"),
-    _v("bescheid.kuerzungen", L, "gekürzte Posten"),
-    _v("bescheid.kuerzungen[].posten", T, "Posten"),
-    _v("bescheid.kuerzungen[].beantragt", T, "förderfähig beantragt (€)"),
-    _v("bescheid.kuerzungen[].bewilligt", T, "bewilligt (€)"),
-    _v("bescheid.kuerzungen[].differenz", T, "gekürzt um (€)"),
-    _v("bescheid.begruendung_kuerzung", T, "Begründung der Kürzung"),
-    _v("bescheid.abgelehnt", T, "abgelehnter Teil des Antrags (€)"),
-    _v("bescheid.teilablehnung", B, "wahr, wenn weniger bewilligt als beantragt"),
-    _v("bescheid.ueber_hoechstbetrag", B, "wahr, wenn ein Antrag über einem Höchstbetrag lag"),
-    *(_v(*entry) for entry in CATALOGUE_BESCHEID),
-    _v("klauseln.zuwendungsart", T, "Zuwendungsart mit Nr. (5.1)"),
-    _v("klauseln.finanzierungsart", T, "Finanzierungsart mit Nr. (5.2)"),
-    _v("klauseln.form", T, "Form der Zuwendung mit Nr. (5.3)"),
-    _v("klauseln.hoechstbetrag", T, "Satz: Bewilligung als Höchstbetrag"),
-    _v("klauseln.ermessen", T, "Begründung des Ermessens (Nr. 1.3)"),
-    _v("klauseln.anbest", T, "ANBest-G als Bestandteil, ausgenommene Nummern (Nr. 7.3)"),
-    _v("klauseln.auflagen_einleitung", T, "Formel, mit der der Bescheid die Auflagen auferlegt (§ 36 Abs. 2 Nr. 4 VwVfG NRW)"),
-    _v("klauseln.auflagen_richtlinie", T, "Einleitungssatz der Nr. 6 (nicht in den Bescheid: er erlegt auf)"),
-    _v("klauseln.weiterleitung", T, "Wortlaut Nr. 3.2"),
-    _v("klauseln.rechtsbehelf", T, "Rechtsbehelfsbelehrung mit Gericht"),
-    _v("klauseln.verwendungsnachweis_bestaetigung", T, "Bestätigung im Verwendungsnachweis"),
-    _v("klauseln.antrag_erklaerung", T, "Erklärung im Antrag"),
-    _v("auflagen", L, "die Auflagen a)–e) (Nr. 6), wie sie dem Empfänger auferlegt werden"),
-    _v("auflagen[].buchstabe", T, "a bis e"),
-    _v("auflagen[].text", T, "die auferlegte Auflage (bei e) für Kreise mit den kreisangehörigen Kommunen)"),
-    _v("auflagen[].richtlinie", T, "der Satz der Nr. 6, den die Auflage umsetzt"),
-    _v("auflagen[].nicht_auferlegt", T, "Teil der Auflage, der diesem Empfänger nicht auferlegt wird (sonst leer)"),
-    _v("gericht.name", T, "Verwaltungsgericht am Sitz des Empfängers"),
-    _v("gericht.anschrift", T, "Anschrift des Gerichts"),
-    _v("auszahlung.rate", Z, "angeforderte Rate"),
-    _v("auszahlung.termin", T, "frühester Termin der Rate"),
-    _v("auszahlung.betrag", T, "Betrag der Rate (€)"),
-    _v("auszahlung.bereits_erhalten", T, "bereits erhalten (€)"),
-    _v("auszahlung.datum", T, "Datum der Anforderung"),
-    _v("auszahlung.datum_lang", T, "Datum der Anforderung ausgeschrieben"),
-    _v("auszahlung.rest", T, "danach noch nicht ausgezahlt (€)"),
-    _v("verwendung.datum", T, "Datum des Verwendungsnachweises"),
-    _v("verwendung.erhalten", T, "erhaltene Zuwendung (€)"),
-    _v("verwendung.posten", L, "zahlenmäßiger Nachweis je Posten"),
-    _v("verwendung.posten[].name", T, "Posten"),
-    _v("verwendung.posten[].bewilligt", T, "bewilligt (€)"),
-    _v("verwendung.posten[].ist", T, "tatsächliche Ausgaben (€)"),
-    _v("verwendung.posten[].anerkannt", T, "anerkannt (€)"),
-    _v("verwendung.anerkannt_gesamt", T, "anerkannt insgesamt (€)"),
-    _v("verwendung.ist_gesamt", T, "Ausgaben insgesamt (€)"),
-    _v("verwendung.rueckforderung", T, "Rückforderung (€)"),
-    _v("verwendung.nachzahlung", T, "Nachzahlung (€)"),
-    _v("verwendung.ergebnis", T, "Ergebnis als Satz"),
-    _v("verwendung.sachbericht", T, "Sachbericht"),
-    _v("verwendung.spielraum", T, "zulässige Überschreitung einzelner Ansätze (ANBest-G Nr. 1.2), z. B. 20 %"),
-)
-
-#: Filters a template may use besides Jinja's own.
-FILTERS: dict[str, str] = {
-    "euro": "Betrag als '1.234,56 €' (bereits formatierte Texte bleiben unverändert)",
-    "datum": "Datum als TT.MM.JJJJ",
-    "datum_lang": "Datum ausgeschrieben, z. B. 20. Januar 2025",
-    "anteil": "Stellenanteil, z. B. 0,5",
-    "in_worten": "Betrag in Worten, z. B. dreihundert Euro und 5 Cent",
-}
 
 
 def flatten(context: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -261,7 +261,7 @@ def test_committed_catalogue_equals_command_output():
 
 
 def test_catalogue_json_has_every_variable_and_filter():
-    from kim_docs.context import CATALOGUE, FILTERS
+    from kim_docs.variables import CATALOGUE, FILTERS
 
     data = json.loads(run("templates", "variables", "--format", "json").output)
     rows = {row["name"]: row for row in data["variablen"]}

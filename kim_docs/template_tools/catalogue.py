@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..context import CATALOGUE, FILTERS
 from ..templating import make_jinja_env
+from ..variables import CATALOGUE, FILTERS
 from .docx import KINDS, shorten
 from .samples import MAIN_SAMPLE, SAMPLES, Sample, default_samples
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...context import CATALOGUE, FILTERS
 from ...findings import Befund
+from ...variables import CATALOGUE, FILTERS
 from ..report import finding
 
 #: Names in scope → the catalogue name they stand for (None: a name of the template's own).
