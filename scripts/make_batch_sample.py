@@ -165,7 +165,7 @@ def build_case(index: int, recipient: dict, grosse: dict[str, list[str]]) -> dic
         "Vertreten durch": "Der Oberbürgermeister" if art == "kreisfreie_stadt" else (
             "Der Städteregionsrat" if art == "staedteregion" else "Der Landrat"),
         "Straße": "Rathausplatz 1" if art == "kreisfreie_stadt" else "Am Kreishaus 1",
-        "PLZ": f"00{index + 1:03d}", "Ort": ort, "Ansprechperson": person,
+        "PLZ": f"{99000 + index + 1:05d}", "Ort": ort, "Ansprechperson": person,
         "Telefon": f"01234 567-{index + 1:03d}",
         "E-Mail": f"kim@{slug}.example",
         "IBAN": make_iban(index, DELIBERATE_ERRORS.get(ags) == "iban_pruefziffer"),

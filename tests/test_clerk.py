@@ -183,7 +183,11 @@ def test_pruefmappe_renders_in_libreoffice(sample_run, tmp_path):
     assert _dark_pixels(pgm) > 2000   # text, not an empty page
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "KIM25-001" in text and "erstellt" in text and "fehlerhaft" in text
-    assert "14.131.212,00 €" in text   # Summen in German number format
+    # Summen in German number format: the total of zusammenfassung.json, e.g. 14.161.212,00 €
+    from kim_docs.formatting import euro
+
+    gesamt = json.loads((sample_run / "zusammenfassung.json").read_text(encoding="utf-8"))["gesamt"]
+    assert euro(Decimal(gesamt)).replace("\xa0", " ") in text.replace("\xa0", " ")
 
 
 # ---------------------------------------------------------------- template
