@@ -129,3 +129,11 @@ def test_bad_inputs_exact_message_exit_2(cli, tmp_path):
             prefix = "Fehler: " if command == "calc" else "✗ "
             separator = ", " if message.startswith("Zeile") else ": "
             assert result.stderr == f"{prefix}{path}{separator}{message}\n", (name, result.stderr)
+
+
+def test_render_tells_the_warnings_and_hints_of_a_case_it_made(cli, tmp_path):
+    result = cli("render", "bescheid", SAMPLES / "stadt-hamm-hoechstgrenzen-2025.yaml", "-o", tmp_path,
+                 "--format", "docx")
+    assert result.exit_code == 0, result.output
+    assert "HINWEIS  Nr. 7.5     bescheid: Der amtliche Text der ANBest-G ist im Regelwerk nicht hinterlegt" \
+        in result.stderr

@@ -73,6 +73,10 @@ def _printer() -> Any:
         def rendered(self, result: Any) -> None:
             note = f" (ohne {', '.join(result.skipped)}: Angaben fehlen)" if result.skipped else ""
             click.echo(f"✓ {result.source.name}: {', '.join(result.kinds)}{note}", err=True)
+            # Warnungen and Hinweise of a case that got its documents (e.g. the Teilablehnung,
+            # the ANBest-G to enclose by hand): said on every run, as validate says them
+            for line in befunde_text(result.ergebnis.befunde if result.ergebnis else []):
+                click.echo(line, err=True)
 
         def refused(self, result: Any) -> None:
             click.echo(f"✗ {result.source.name}: {result.fehler}", err=True)
