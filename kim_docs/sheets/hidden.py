@@ -7,10 +7,9 @@ silently, so they are read here from the file's XML:
 
 - ``.xlsx``/``.xlsm``: ``<row hidden="1">`` and ``<c><f>…</f></c>`` without (or with an
   empty) ``<v>`` in each worksheet part;
-- ``.ods``: ``table:visibility="collapse"`` or ``"filter"`` on ``table:table-row``.
-
-``.xls`` (the binary format) is not read here: its hidden rows are not recognised
-(docs/tabelle.md says so).
+- ``.ods``: ``table:visibility="collapse"`` or ``"filter"`` on ``table:table-row``;
+- ``.xls`` (the binary format): the row records, read with xlrd (a formula there always
+  carries its result, so only hidden rows are looked for).
 """
 from __future__ import annotations
 
@@ -43,6 +42,8 @@ def hidden_parts(path: Path) -> dict[str, Verborgen]:
     A file that is not the zip it claims to be gives {}: calamine then reports it.
     """
     suffix = path.suffix.lower()
+    if suffix == ".xls":
+        return _xls(path)
     try:
         with zipfile.ZipFile(path) as archive:
             if suffix in (".xlsx", ".xlsm"):
@@ -60,6 +61,24 @@ def _parse(archive: zipfile.ZipFile, name: str):  # -> lxml element
     parser = etree.XMLParser(resolve_entities=False, huge_tree=True, no_network=True)
     with archive.open(name) as handle:
         return etree.parse(handle, parser).getroot()
+
+
+def _xls(path: Path) -> dict[str, Verborgen]:
+    import os
+
+    import xlrd
+
+    try:
+        with open(os.devnull, "w") as quiet:  # xlrd writes its warnings to a log file
+            book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=quiet)
+            try:
+                return {sheet.name: Verborgen(rows=[(r + 1, r + 1) for r, info in sorted(sheet.rowinfo_map.items())
+                                                    if info.hidden])
+                        for sheet in book.sheets()}
+            finally:
+                book.release_resources()
+    except (xlrd.XLRDError, OSError, ValueError, AssertionError, IndexError, KeyError):
+        return {}  # calamine reports a file it cannot read
 
 
 def _xlsx(archive: zipfile.ZipFile) -> dict[str, Verborgen]:
