@@ -137,3 +137,23 @@ def test_render_tells_the_warnings_and_hints_of_a_case_it_made(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert "HINWEIS  Nr. 7.5     bescheid: Der amtliche Text der ANBest-G ist im Regelwerk nicht hinterlegt" \
         in result.stderr
+
+
+def test_after_an_interrupt_the_signals_stay_ignored_until_the_process_ends():
+    """A second Ctrl-C between the cleanup and the exit must not reach Python's own
+    handler (the process would end by SIGINT instead of with status 130)."""
+    import signal
+
+    from kim_docs.cli._common import interrupts_unwind
+
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    try:
+        with interrupts_unwind():
+            pass
+        assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+        with pytest.raises(KeyboardInterrupt), interrupts_unwind():
+            signal.raise_signal(signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) == signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before[0])
+        signal.signal(signal.SIGTERM, before[1])

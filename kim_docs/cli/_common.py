@@ -84,7 +84,10 @@ class ErrorHandlingGroup(KimGroup):
 def interrupts_unwind() -> Iterator[None]:
     """Ctrl-C (SIGINT) and `kill` (SIGTERM) raise KeyboardInterrupt, which unwinds the
     command: LibreOffice started for it is killed, staging folders and profiles are
-    removed, batch workers are stopped. The handlers before are restored afterwards.
+    removed, batch workers are stopped. The handlers before are restored afterwards,
+    unless a signal came: then the command is ending, and a further Ctrl-C must not hit
+    Python's own handler between the cleanup and the exit (that would end the process by
+    SIGINT instead of with status 130).
 
     Only the main thread receives signals; elsewhere this does nothing."""
     import signal  # here, not at the top: `kim-docs --help` imports as little as it can
@@ -96,11 +99,19 @@ def interrupts_unwind() -> Iterator[None]:
     before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     for signum in before:
         signal.signal(signum, _interrupt)
+    interrupted = False
     try:
         yield
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    except SystemExit as exc:
+        interrupted = exc.code == INTERRUPTED
+        raise
     finally:
-        for signum, handler in before.items():
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        if not interrupted:
+            for signum, handler in before.items():
+                signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
