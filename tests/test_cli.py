@@ -144,6 +144,8 @@ def test_after_an_interrupt_the_signals_stay_ignored_until_the_process_ends():
     handler (the process would end by SIGINT instead of with status 130)."""
     import signal
 
+    import pytest
+
     from kim_docs.cli._common import interrupts_unwind
 
     before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
