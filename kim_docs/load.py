@@ -248,11 +248,61 @@ class _Builder:
 
 
 def load_json_text(text: str, datei: str) -> Any:
+    """Parse JSON exactly: floats as Decimal, duplicate keys and NaN/Infinity refused."""
     try:
-        return json.loads(text, parse_float=Decimal)
+        return json.loads(text, parse_float=_json_decimal, parse_int=_json_int,
+                          parse_constant=_json_constant, object_pairs_hook=_JsonObject(text))
     except json.JSONDecodeError as exc:
         raise InputError(f"JSON-Syntaxfehler: {_german(exc.msg, _JSON_PROBLEMS)}", datei=datei,
                          zeile=exc.lineno, spalte=exc.colno) from None
+    except RecursionError:
+        raise InputError("zu tief verschachtelt", datei=datei) from None
+    except InputError as exc:
+        exc.datei = exc.datei or datei
+        raise
+
+
+class _JsonObject:
+    """object_pairs_hook: a key twice in one object is an error (json keeps the last silently).
+
+    The hook does not know where the object is; the line is named when the key occurs
+    exactly twice in the file, so that the second occurrence is the duplicate."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise InputError(f"Schlüssel '{key}' kommt doppelt vor", zeile=self._line_of_second(key))
+            result[key] = value
+        return result
+
+    def _line_of_second(self, key: str) -> int | None:
+        found = [m.start() for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", self.text)]
+        if len(found) != 2:
+            found = [m.start() for m in re.finditer(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:",
+                                                    self.text)]
+        return self.text.count("\n", 0, found[1]) + 1 if len(found) == 2 else None
+
+
+def _json_number_text(text: str) -> str:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise InputError(f"Zahl mit {len(text)} Zeichen ist zu lang (höchstens {MAX_NUMBER_CHARS})")
+    return text
+
+
+def _json_decimal(text: str) -> Decimal:
+    return Decimal(_json_number_text(text))
+
+
+def _json_int(text: str) -> int:
+    return int(_json_number_text(text))
+
+
+def _json_constant(name: str) -> Any:
+    raise InputError(f"'{name}' ist keine Zahl")
 
 
 def load_mapping(path: Path) -> tuple[dict[str, Any], Positions]:

@@ -50,3 +50,27 @@ def test_unquoted_plz_with_leading_zero_is_refused_not_read_as_octal(tmp_path: P
     path = _case_with(tmp_path, 'plz: "59999"', "plz: 04103")
     with pytest.raises(InputError, match=r"Feld 'antragsteller.anschrift.plz': '04103' ist keine Dezimalzahl"):
         load_case(path)
+
+
+# --------------------------------------------------------------------------- point 6: JSON duplicate keys
+
+def test_json_duplicate_key_is_refused_with_key_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "fall.json"
+    path.write_text('{\n  "antrag": {\n    "massnahmen": 30000,\n    "massnahmen": 0\n  }\n}\n', encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_mapping(path)
+    assert str(exc.value) == f"{path}, Zeile 4: Schlüssel 'massnahmen' kommt doppelt vor"
+
+
+def test_json_duplicate_key_without_a_unique_line_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "fall.json"
+    path.write_text('[{"a": 1}, {"a": 1, "a": 2}]', encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_mapping(path)
+    assert str(exc.value) == f"{path}: Schlüssel 'a' kommt doppelt vor"
+
+
+def test_json_same_key_in_different_objects_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "fall.json"
+    path.write_text('{"a": {"name": 1}, "b": {"name": 2}}', encoding="utf-8")
+    assert load_mapping(path)[0] == {"a": {"name": 1}, "b": {"name": 2}}
