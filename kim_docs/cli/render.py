@@ -57,7 +57,8 @@ def render(ctx: click.Context, dokument: str, faelle: tuple[Path, ...], out_dir:
     failed = len(run.failed)
     click.echo(f"{total} Datei{'en' if total != 1 else ''} in {out_dir} erstellt"
                f"{f', {failed} {_faelle(failed)} ohne Dokument' if failed else ''}.")
-    sys.exit(1 if failed else 0)
+    # like validate and calc: 2 when a case file cannot be read, 1 when a case has Fehler
+    sys.exit(2 if any(r.unreadable for r in run.failed) else 1 if failed else 0)
 
 
 def _faelle(n: int) -> str:
@@ -79,7 +80,9 @@ def _printer() -> Any:
                 click.echo(line, err=True)
 
         def refused(self, result: Any) -> None:
-            click.echo(f"✗ {result.source.name}: {result.fehler}", err=True)
+            # an unreadable file's message starts with its path already
+            shown = result.fehler if result.unreadable else f"{result.source.name}: {result.fehler}"
+            click.echo(f"✗ {shown}", err=True)
             for line in befunde_text(result.befunde):
                 click.echo(line, err=True)
 
