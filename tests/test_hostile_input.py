@@ -6,12 +6,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from kim_docs.errors import InputError
 from kim_docs.load import load_mapping
 from kim_docs.model import load_case
-
-from helpers import ROOT
 
 SAMPLE = (ROOT / "kim_docs" / "samples" / "kreis-musterland-2025.yaml").read_text(encoding="utf-8")
 

@@ -1,0 +1,48 @@
+"""Hostile data reaching the outputs (issue 13): CSV formula injection, terminal escapes,
+manifest paths outside the output folder, a symlinked lock file."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from test_batch import faelle_row, stellen_row
+
+from kim_docs.sheets import build_workbook, save_deterministic
+from kim_docs.text import csv_cell
+
+ATTACKS = ["-2+3+cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\")", "+1+1", "@SUM(A1)", "\tTab", "\rCR"]
+
+
+# --------------------------------------------------------------------------- point 9: CSV formula injection
+
+@pytest.mark.parametrize("text", ATTACKS)
+def test_formula_starts_are_escaped(text: str) -> None:
+    assert csv_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["-120,00", "-5", "0,00", "96700,00", "Kreis Soest", "", "Stadt -Nord"])
+def test_numbers_and_plain_text_stay(text: str) -> None:
+    assert csv_cell(text) == text
+
+
+def test_hostile_names_in_bericht_and_auszahlungsliste(tmp_path: Path, cli) -> None:
+    names = ["-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd"]
+    faelle = [faelle_row(i + 1, Antragsteller=name) for i, name in enumerate(names)]
+    stellen = [stellen_row(i + 1, Anteil=1) for i in range(len(names))]
+    book = tmp_path / "kim.xlsx"
+    save_deterministic(build_workbook({"Fälle": faelle, "Stellen": stellen}), book)
+    out = tmp_path / "out"
+    result = cli("batch", "run", book, "-o", out, "--format", "docx")
+    assert result.exit_code == 0, result.output
+    for report, column in (("auszahlungsliste.csv", "Empfänger"), ("bericht.csv", "Empfänger")):
+        rows = list(csv.DictReader(io.StringIO((out / report).read_text(encoding="utf-8-sig")), delimiter=";"))
+        assert sorted({row[column] for row in rows}) == sorted("'" + n for n in names), report
+        for row in rows:
+            for cell in row.values():
+                assert not cell.startswith(("=", "+", "@", "\t", "\r")), (report, cell)
+                assert not cell.startswith("-") or cell.replace(",", "").lstrip("-").isdigit(), (report, cell)
+    kasse = list(csv.DictReader(io.StringIO((out / "auszahlungsliste.csv").read_text(encoding="utf-8-sig")),
+                                delimiter=";"))
+    assert all(row["Betrag"][0].isdigit() for row in kasse)  # amounts stay numbers
