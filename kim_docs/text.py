@@ -24,3 +24,14 @@ def csv_cell(text: str) -> str:
     if text.startswith(_FORMULA_START) and not _GERMAN_NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+#: C0 and C1 control characters (ESC starts terminal escapes, CR overwrites the line) and
+#: the bidi controls that reorder what is shown; newline and tab are left as they are.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    r"""Text for the terminal: every control character shown as \uXXXX (so ESC, OSC or
+    CR in a name cannot change the terminal or hide a line); valid inside JSON strings too."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

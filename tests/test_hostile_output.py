@@ -46,3 +46,35 @@ def test_hostile_names_in_bericht_and_auszahlungsliste(tmp_path: Path, cli) -> N
     kasse = list(csv.DictReader(io.StringIO((out / "auszahlungsliste.csv").read_text(encoding="utf-8-sig")),
                                 delimiter=";"))
     assert all(row["Betrag"][0].isdigit() for row in kasse)  # amounts stay numbers
+
+
+# --------------------------------------------------------------------------- point 12: terminal escapes
+
+ESCAPES = "\x1b]0;gehackt\x07\x1b[2J\rAlles in Ordnung\x9b"
+
+
+def test_terminal_escapes_in_names_and_messages_are_shown_escaped(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from helpers import make_case
+
+    case = make_case(**{"stellen": [{"bezeichnung": "K" + ESCAPES, "funktion": "koordination",
+                                     "anteil": "0.333", "qualifikation": "master"}]})
+    good = tmp_path / "fall\x1b[31m.json"
+    good.write_text(json.dumps(case), encoding="utf-8")
+    bad = tmp_path / "kaputt.json"
+    bad.write_text(json.dumps({"x" + ESCAPES: 1}), encoding="utf-8")
+    for args in (["validate", str(good), str(bad)], ["calc", str(good)], ["calc", str(bad)],
+                 ["render", "antrag", str(good), str(bad), "-o", str(tmp_path / "out"), "--format", "docx"]):
+        proc = subprocess.run([sys.executable, "-m", "kim_docs", *args], capture_output=True, text=True, timeout=120)
+        output = proc.stdout + proc.stderr
+        assert proc.returncode in (1, 2), output
+        for char in "\x1b\x07\r\x9b":
+            assert char not in output, (args, output)
+        assert "\\u001b" in output, (args, output)
+    proc = subprocess.run([sys.executable, "-m", "kim_docs", "validate", "--json", str(good)],
+                          capture_output=True, text=True, timeout=60)
+    befunde = json.loads(proc.stdout)[0]["befunde"]
+    assert any("K" + ESCAPES in b["meldung"] for b in befunde)  # JSON output keeps the exact text
