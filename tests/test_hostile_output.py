@@ -78,3 +78,42 @@ def test_terminal_escapes_in_names_and_messages_are_shown_escaped(tmp_path: Path
                           capture_output=True, text=True, timeout=60)
     befunde = json.loads(proc.stdout)[0]["befunde"]
     assert any("K" + ESCAPES in b["meldung"] for b in befunde)  # JSON output keeps the exact text
+
+
+# --------------------------------------------------------------------------- point 10: manifest paths
+
+def _batch_folder(tmp_path: Path, cli) -> tuple[Path, Path]:
+    book = tmp_path / "kim.xlsx"
+    save_deterministic(build_workbook({"Fälle": [faelle_row(1)], "Stellen": [stellen_row(1, Anteil=1)]}), book)
+    out = tmp_path / "out"
+    assert cli("batch", "run", book, "-o", out, "--format", "docx").exit_code == 0
+    return book, out
+
+
+def _tamper(out: Path, name: str) -> None:
+    import json
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    entry = dict(manifest["dateien"][0], datei=name, dokument="bescheid")
+    manifest["dateien"].append(entry)
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["/etc/hostname", "../geheim.txt", "a/../../geheim.txt", "link.txt"])
+def test_manifest_paths_outside_the_folder_are_refused(tmp_path: Path, cli, name: str) -> None:
+    import shutil
+
+    secret = tmp_path / "geheim.txt"
+    secret.write_text("geheim", encoding="utf-8")
+    book, out = _batch_folder(tmp_path, cli)
+    (out / "link.txt").symlink_to(secret)
+    _tamper(out, name)
+    expected = f"Fehler: {out / 'manifest.json'}: Manifest-Eintrag '{name}' liegt außerhalb des Ausgabeordners"
+    before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    for args in (("batch", "verify", out), ("batch", "run", book, "-o", out, "--format", "docx", "--zip")):
+        result = cli(*args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(expected), result.stderr
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == before
+    assert secret.read_text(encoding="utf-8") == "geheim"
+    shutil.rmtree(out)
