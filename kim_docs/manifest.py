@@ -65,15 +65,51 @@ def file_matches(path: Path, entry: dict[str, Any]) -> bool:
 
 
 def read_manifest(out_dir: Path) -> dict[str, dict[str, Any]]:
-    """The entries of an existing manifest, by file; {} when there is none."""
+    """The entries of an existing manifest, by file; {} when there is none.
+
+    Every path must lie inside `out_dir` (also after following symbolic links): a
+    tampered entry like '/etc/hostname' or '../x' would otherwise be read by verify,
+    packed into the zip or moved into the folder."""
+    from .load import read_bytes_limited
+
     path = out_dir / NAME
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return {}
+    raw = read_bytes_limited(path, MAX_MANIFEST_BYTES)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {entry["datei"]: entry for entry in data["dateien"]}
+        data = json.loads(raw.decode("utf-8"))
+        entries = {entry["datei"]: entry for entry in data["dateien"]}
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"Manifest ist beschädigt ({exc})", datei=str(path)) from None
+    for name in entries:
+        check_inside(out_dir, name, str(path))
+    return entries
+
+
+MAX_MANIFEST_BYTES = 200 * 1024 * 1024
+
+
+def check_inside(out_dir: Path, name: Any, datei: str) -> Path:
+    """`out_dir / name` when that is a relative path inside `out_dir` (symbolic links
+    followed); otherwise an InputError naming the entry."""
+    text = name if isinstance(name, str) else repr(name)
+    problem = None
+    if not isinstance(name, str) or not name or "\x00" in name or "\\" in name:
+        problem = "ist kein gültiger Dateiname"
+    elif name.startswith("/") or ".." in name.split("/") or (len(name) > 1 and name[1] == ":"):
+        problem = "liegt außerhalb des Ausgabeordners"
+    else:
+        target = out_dir / name
+        try:
+            target.resolve().relative_to(out_dir.resolve())
+        except ValueError:
+            problem = "liegt außerhalb des Ausgabeordners (symbolischer Link)"
+        except OSError as exc:
+            problem = f"kann nicht geprüft werden ({exc.strerror})"
+    if problem:
+        raise InputError(f"Manifest-Eintrag '{text}' {problem}; das Manifest wurde verändert und wird nicht "
+                         "verwendet", datei=datei)
+    return out_dir / name
 
 
 def write_manifest(out_dir: Path, entries: list[dict[str, Any]], *, merge: bool = True) -> Path:

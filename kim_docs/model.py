@@ -12,8 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from .errors import InputError
 from .load import Positions, load_mapping
@@ -27,6 +27,25 @@ POSTEN = ("personal_koordination", "personal_verwaltungsassistenz", "sachausgabe
           "veranstaltungen", "massnahmen")
 #: The items a Bescheid may lower (rule 13); the Personalausgaben follow from the Stellen.
 KUERZBARE_POSTEN = ("sachausgaben", "veranstaltungen", "massnahmen")
+
+
+#: Bounds of every number in a case: far above any KIM figure, far below what breaks the
+#: arithmetic (28 significant digits) – 1e400 or a 27-digit amount is an input error.
+MAX_INTEGER_DIGITS = 12
+MAX_DECIMAL_PLACES = 10
+
+
+def _bounded(value: Decimal) -> Decimal:
+    if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
+        raise PydanticCustomError("zahl_zu_gross", "zu groß")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+        raise PydanticCustomError("zahl_zu_genau", "zu viele Nachkommastellen")
+    return value
+
+
+#: Decimal within the bounds above; every number field of the case uses it.
+Zahl = Annotated[Decimal, AfterValidator(_bounded)]
 
 
 class _Model(BaseModel):
@@ -93,15 +112,15 @@ class Bewilligungszeitraum(_Model):
 
 class Antrag(_Model):
     datum: dt.date
-    sachausgaben: Decimal = Field(Decimal(0), description="beantragt, Nr. 5.4.2")
-    veranstaltungen: Decimal = Field(Decimal(0), description="beantragt, Nr. 5.4.2 a")
-    massnahmen: Decimal = Field(Decimal(0), description="beantragt, Nr. 5.4.2 b")
+    sachausgaben: Zahl = Field(Decimal(0), description="beantragt, Nr. 5.4.2")
+    veranstaltungen: Zahl = Field(Decimal(0), description="beantragt, Nr. 5.4.2 a")
+    massnahmen: Zahl = Field(Decimal(0), description="beantragt, Nr. 5.4.2 b")
 
 
 class Stelle(_Model):
     bezeichnung: str
     funktion: Funktion
-    anteil: Decimal = Field(description="Anteil einer Vollzeitstelle, 0 < anteil <= 1")
+    anteil: Zahl = Field(description="Anteil einer Vollzeitstelle, 0 < anteil <= 1")
     qualifikation: Qualifikation | None = Field(None, description="Nr. 4 f")
     qualifikation_nachweis: str | None = Field(None, description="Pflicht bei 'gleichwertig'")
     besetzt_von: dt.date | None = None
@@ -137,9 +156,9 @@ class Sachbearbeitung(_Model):
 
 
 class Bewilligt(_Model):
-    sachausgaben: Decimal | None = None
-    veranstaltungen: Decimal | None = None
-    massnahmen: Decimal | None = None
+    sachausgaben: Zahl | None = None
+    veranstaltungen: Zahl | None = None
+    massnahmen: Zahl | None = None
 
 
 class Bescheid(_Model):
@@ -156,15 +175,15 @@ class Bescheid(_Model):
 class Auszahlungsanforderung(_Model):
     rate: int = Field(1, ge=1, description="Nummer der angeforderten Rate")
     datum: dt.date | None = None
-    bereits_erhalten: Decimal = Decimal(0)
+    bereits_erhalten: Zahl = Decimal(0)
 
 
 class Ist(_Model):
-    personal_koordination: Decimal | None = None
-    personal_verwaltungsassistenz: Decimal | None = None
-    sachausgaben: Decimal | None = None
-    veranstaltungen: Decimal | None = None
-    massnahmen: Decimal | None = None
+    personal_koordination: Zahl | None = None
+    personal_verwaltungsassistenz: Zahl | None = None
+    sachausgaben: Zahl | None = None
+    veranstaltungen: Zahl | None = None
+    massnahmen: Zahl | None = None
 
 
 class IstStelle(_Model):
@@ -172,8 +191,8 @@ class IstStelle(_Model):
 
     besetzt_von: dt.date | None = None
     besetzt_bis: dt.date | None = None
-    anteil: Decimal | None = None
-    personalausgaben: Decimal | None = Field(None, description="tatsächliche Personalausgaben dieser Stelle")
+    anteil: Zahl | None = None
+    personalausgaben: Zahl | None = Field(None, description="tatsächliche Personalausgaben dieser Stelle")
 
 
 class AuflagenBericht(_Model):
@@ -186,8 +205,8 @@ class AuflagenBericht(_Model):
 
 class Verwendungsnachweis(_Model):
     datum: dt.date | None = None
-    erhalten: Decimal | None = Field(None, description="insgesamt ausgezahlt (für Anlage 3 Pflicht)")
-    einnahmen: Decimal = Field(Decimal(0), description="Einnahmen Dritter für denselben Zweck (ANBest-G Nr. 2)")
+    erhalten: Zahl | None = Field(None, description="insgesamt ausgezahlt (für Anlage 3 Pflicht)")
+    einnahmen: Zahl = Field(Decimal(0), description="Einnahmen Dritter für denselben Zweck (ANBest-G Nr. 2)")
     stellen: list[IstStelle] | None = Field(
         None, description="tatsächliche Besetzung je Stelle, in der Reihenfolge von stellen")
     auflagen: AuflagenBericht | None = Field(None, description="Bericht zu den Auflagen a) bis e)")
@@ -331,6 +350,9 @@ def _error_message(err: ErrorDetails) -> str:
 
 _REASONS = {
     "decimal_parsing": "ist keine Zahl",
+    "finite_number": "ist keine endliche Zahl",
+    "zahl_zu_gross": f"ist zu groß (höchstens {MAX_INTEGER_DIGITS} Stellen vor dem Komma)",
+    "zahl_zu_genau": f"hat zu viele Nachkommastellen (höchstens {MAX_DECIMAL_PLACES})",
     "decimal_type": "ist keine Zahl",
     "int_parsing": "ist keine ganze Zahl",
     "int_type": "ist keine ganze Zahl",

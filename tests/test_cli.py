@@ -114,7 +114,7 @@ BAD_FILES = {
     "liste.yaml": (b"- a\n", "Zeile 1: Die Datei muss Schlüssel mit Werten enthalten (ein Objekt), gefunden wurde eine Liste"),
     "latin1.yaml": ("name: Städte\n".encode("latin-1"),
                     "Datei ist nicht UTF-8-kodiert (ungültiges Byte 0xe4 an Position 8); bitte als UTF-8 speichern"),
-    "datum.yaml": (b"antrag: {datum: 2025-02-30}\n", "Zeile 1, Spalte 17: '2025-02-30' ist kein gültiges Datum"),
+    "datum.yaml": (b"antrag: {datum: 2025-02-30}\n", "Zeile 1, Spalte 17: Feld 'antrag.datum': '2025-02-30' ist kein gültiges Datum"),
     "syntax.json": (b'{"a": 1,,}', "Zeile 1, Spalte 9: JSON-Syntaxfehler: Schlüssel in doppelten Anführungszeichen erwartet"),
 }
 

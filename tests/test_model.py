@@ -94,7 +94,7 @@ def test_impossible_date(tmp_path):
     path = tmp_path / "f.yaml"
     path.write_text((SAMPLES / "stadt-hamm-hoechstgrenzen-2025.yaml").read_text(encoding="utf-8")
                     .replace("ende: 2025-12-31", "ende: 2025-02-30"), encoding="utf-8")
-    assert error_of(path) == f"{path}, Zeile 19, Spalte 50: '2025-02-30' ist kein gültiges Datum"
+    assert error_of(path) == f"{path}, Zeile 19, Spalte 50: Feld 'bewilligungszeitraum.ende': '2025-02-30' ist kein gültiges Datum"
 
 
 def test_impossible_date_in_json(tmp_path):

@@ -148,9 +148,10 @@ def _csv_bytes(lines: list[tuple[Any, ...]]) -> bytes:
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
+    from ..text import csv_cell
+
     # a name from the workbook must not become a formula when the report is opened in Excel
-    return "'" + text if text[:1] in ("=", "+", "@") else text
+    return csv_cell("" if value is None else str(value))
 
 
 def write_zip(out_dir: Path) -> Path:

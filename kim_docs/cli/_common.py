@@ -22,8 +22,15 @@ FORMATS = ("docx", "pdf")
 INTERRUPTED = 130  # like a shell: 128 + SIGINT; for SIGTERM too (docs/batch.md)
 
 
+def echo(message: Any = "", err: bool = False, nl: bool = True) -> None:
+    """click.echo with control characters shown escaped: names and messages come from the input."""
+    from ..text import printable
+
+    click.echo(printable(str(message)), err=err, nl=nl)
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"Fehler: {message}", err=True)
+    echo(f"Fehler: {message}", err=True)
     sys.exit(code)
 
 

@@ -14,6 +14,7 @@ from ._common import (
     FORMATS,
     KimGroup,
     comma_list,
+    echo,
     formats_option,
     json_option,
     out_dir_option,
@@ -54,7 +55,7 @@ def template(datei: Path, overwrite: bool) -> None:
         write_template(datei, overwrite=overwrite)
     except OSError as exc:
         raise InputError(f"Die Datei lässt sich nicht schreiben ({exc.strerror})", datei=str(datei)) from None
-    click.echo(f"Vorlage geschrieben: {datei} (die Beispielzeilen BEISPIEL-1 werden nie verarbeitet: "
+    echo(f"Vorlage geschrieben: {datei} (die Beispielzeilen BEISPIEL-1 werden nie verarbeitet: "
                "vor dem Lauf löschen oder überschreiben)")
 
 
@@ -108,7 +109,7 @@ def run(ctx: click.Context, eingabe: Path, out_dir: Path, documents: str, fmt: s
     show.close()
     _summary(lauf, out_dir)
     if as_json:
-        click.echo(json.dumps(bericht_data(lauf), ensure_ascii=False, indent=2))
+        echo(json.dumps(bericht_data(lauf), ensure_ascii=False, indent=2))
     sys.exit(lauf.exit_code)
 
 
@@ -177,19 +178,19 @@ def _duration(seconds: float) -> str:
 
 def _summary(lauf: Any, out_dir: Path) -> None:
     for text in lauf.mappe_fehler:
-        click.echo(f"Fehler der Mappe: {text}", err=True)
+        echo(f"Fehler der Mappe: {text}", err=True)
     if lauf.mappe_fehler:
-        click.echo("Die Mappe hat Fehler, die keinem Fall zuzuordnen sind; es wurde kein Dokument "
+        echo("Die Mappe hat Fehler, die keinem Fall zuzuordnen sind; es wurde kein Dokument "
                    "erstellt.", err=True)
     if lauf.haushalt_meldung:
-        click.echo(f"Fehler: {lauf.haushalt_meldung}", err=True)
+        echo(f"Fehler: {lauf.haushalt_meldung}", err=True)
     parts = [f"{lauf.count('erstellt')} erstellt", f"{lauf.count('unverändert')} unverändert",
              f"{lauf.count('fehlerhaft')} fehlerhaft", f"{lauf.count('fehlgeschlagen')} fehlgeschlagen"]
     for extra in ("nicht erstellt", "ausgelassen"):
         if lauf.count(extra):
             parts.append(f"{lauf.count(extra)} {extra}")
     parts.append(f"{lauf.warnungen} Warnung{'en' if lauf.warnungen != 1 else ''}")
-    click.echo(f"{len(lauf.faelle)} Fälle: {', '.join(parts)}. Prüfmappe: {out_dir / 'pruefmappe.xlsx'}", err=True)
+    echo(f"{len(lauf.faelle)} Fälle: {', '.join(parts)}. Prüfmappe: {out_dir / 'pruefmappe.xlsx'}", err=True)
 
 
 @batch.command()
@@ -205,17 +206,17 @@ def verify(ordner: Path, as_json: bool) -> None:
 
     result = check(ordner)
     if as_json:
-        click.echo(json.dumps({"geprueft": result.geprueft, "veraendert": result.veraendert,
+        echo(json.dumps({"geprueft": result.geprueft, "veraendert": result.veraendert,
                                "fehlend": result.fehlend, "zusaetzlich": result.zusaetzlich,
                                "ok": result.ok}, ensure_ascii=False, indent=2))
     else:
         for label, names in (("verändert", result.veraendert), ("fehlt", result.fehlend),
                              ("zusätzlich", result.zusaetzlich)):
             for name in names:
-                click.echo(f"✗ {label}: {name}")
+                echo(f"✗ {label}: {name}")
         if result.ok:
-            click.echo(f"✓ Alle {result.geprueft} Dateien stimmen mit dem Manifest überein.")
+            echo(f"✓ Alle {result.geprueft} Dateien stimmen mit dem Manifest überein.")
         else:
-            click.echo(f"{len(result.veraendert)} verändert, {len(result.fehlend)} fehlend, "
+            echo(f"{len(result.veraendert)} verändert, {len(result.fehlend)} fehlend, "
                        f"{len(result.zusaetzlich)} zusätzlich (von {result.geprueft} Dateien im Manifest).")
     sys.exit(0 if result.ok else 1)

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ._common import CONTEXT, ErrorHandlingGroup, fail, json_option, rules_dirs_of
+from ._common import CONTEXT, ErrorHandlingGroup, echo, fail, json_option, rules_dirs_of
 from .batch import batch
 from .pdf import pdf
 from .render import render
@@ -75,20 +75,20 @@ def validate(ctx: click.Context, dateien: tuple[Path, ...], as_json: bool) -> No
             status = 2
             results.append({"datei": str(path), "fehler": str(exc)})
             if not as_json:
-                click.echo(f"✗ {exc}", err=True)
+                echo(f"✗ {exc}", err=True)
             continue
         status = max(status, ergebnis.exit_code)
         results.append({"datei": str(path), "befunde": [b.as_dict() for b in ergebnis.befunde]})
         if not as_json:
             mark = "✗" if ergebnis.hat_fehler else "✓"
-            click.echo(f"{mark} {path}: {count_text(ergebnis.befunde)}")
+            echo(f"{mark} {path}: {count_text(ergebnis.befunde)}")
             for line in befunde_text(ergebnis.befunde):
-                click.echo(line)
+                echo(line)
     if as_json:
-        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        echo(json.dumps(results, ensure_ascii=False, indent=2))
     elif len(paths) > 1:
         ok = sum(1 for r in results if "befunde" in r and not any(b["schwere"] == "fehler" for b in r["befunde"]))
-        click.echo(f"\n{len(paths)} Fälle geprüft: {ok} ohne Fehler, {len(paths) - ok} mit Fehlern oder unlesbar.")
+        echo(f"\n{len(paths)} Fälle geprüft: {ok} ohne Fehler, {len(paths) - ok} mit Fehlern oder unlesbar.")
     sys.exit(status)
 
 
@@ -107,9 +107,9 @@ def calc(ctx: click.Context, datei: Path, as_json: bool) -> None:
 
     ergebnis = evaluate(load_case(datei), _rule_sets(ctx))
     if as_json:
-        click.echo(json.dumps(calc_json(ergebnis), ensure_ascii=False, indent=2))
+        echo(json.dumps(calc_json(ergebnis), ensure_ascii=False, indent=2))
     else:
-        click.echo(calc_text(ergebnis, str(datei)))
+        echo(calc_text(ergebnis, str(datei)))
     sys.exit(ergebnis.exit_code)
 
 
@@ -118,7 +118,7 @@ def schema() -> None:
     """Gibt das JSON-Schema der Falldatei aus (für Editoren und andere Systeme)."""
     from ..model import json_schema
 
-    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+    echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
 
 @main.command()
@@ -127,7 +127,7 @@ def rules(ctx: click.Context) -> None:
     """Zeigt die bekannten Regelwerke (Richtlinien) mit Geltung und Beträgen."""
     from ..report import rules_text
 
-    click.echo(rules_text(_rule_sets(ctx)))
+    echo(rules_text(_rule_sets(ctx)))
 
 
 for _group in (batch, pdf, render, templates):  # imported above: light, like this module

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from ._common import CONTEXT, ErrorHandlingGroup
+from ._common import CONTEXT, ErrorHandlingGroup, echo
 
 PASSWORD_ENV = "KIM_DOCS_CERT_PASSWORD"
 
@@ -76,15 +76,15 @@ def fields_cmd(form: Path, as_json: bool, form_password: Path | None, mapping_te
 
     found = list_fields(form, _form_password(form_password))
     if as_json:
-        click.echo(json.dumps([f.to_json() for f in found], ensure_ascii=False, indent=2))
+        echo(json.dumps([f.to_json() for f in found], ensure_ascii=False, indent=2))
     else:
         for f in found:
-            click.echo(f"{f.name}\t{KIND_LABELS[f.kind]}\t{_value_text(f.value)}{_notes(f)}")
+            echo(f"{f.name}\t{KIND_LABELS[f.kind]}\t{_value_text(f.value)}{_notes(f)}")
     if mapping_template is not None:
         if mapping_template.exists():
             raise InputError("Datei existiert bereits; wird nicht überschrieben.", datei=str(mapping_template))
         mapping_template.write_text(mapping_skeleton(found), encoding="utf-8")
-        click.echo(f"Zuordnungsgerüst geschrieben: {mapping_template}", err=as_json)
+        echo(f"Zuordnungsgerüst geschrieben: {mapping_template}", err=as_json)
 
 
 def _form_password(path: Path | None) -> str | None:
@@ -99,7 +99,7 @@ def _form_password(path: Path | None) -> str | None:
 
 
 def _note(text: str) -> None:
-    click.echo(f"Hinweis: {text}", err=True)
+    echo(f"Hinweis: {text}", err=True)
 
 
 def _value_text(value: Any) -> str:
@@ -169,7 +169,7 @@ def fill_cmd(form: Path, case: Path | None, values_file: Path | None, mapping: P
         values = render_mapping(table, build_context(case), make_jinja_env(autoescape=False),
                                 fields=list_fields(form, password))
     out = fill(form, values, output, flatten=flatten, password=password, on_note=_note)
-    click.echo(f"ausgefüllt: {out}")
+    echo(f"ausgefüllt: {out}")
 
 
 def _context_functions() -> tuple[Any, Any]:
@@ -238,7 +238,7 @@ def sign_cmd(files: tuple[Path, ...], cert: Path, password_file: Path | None, vi
     for path in files:
         out = sign(path, signer, default_output(path, out_dir), visible=visible, reason=reason, location=location,
                    lock_fields=not fields_open, on_note=_note)
-        click.echo(f"signiert: {out}")
+        echo(f"signiert: {out}")
 
 
 def _password(password_file: Path | None) -> bytes | None:
@@ -277,16 +277,16 @@ def verify_cmd(files: tuple[Path, ...], trust: tuple[Path, ...]) -> None:
         try:
             reports = verify(path, list(trust))
         except InputError as exc:
-            click.echo(f"Fehler: {exc}", err=True)
+            echo(f"Fehler: {exc}", err=True)
             worst = 2
             continue
         if not reports:
-            click.echo(f"{path}: keine Signatur")
+            echo(f"{path}: keine Signatur")
             worst = max(worst, 1)
             continue
-        click.echo(f"{path}: {len(reports)} Signatur(en)")
+        echo(f"{path}: {len(reports)} Signatur(en)")
         for report in reports:
-            click.echo(_report_text(report))
+            echo(_report_text(report))
             if not report.ok:
                 worst = max(worst, 1)
     sys.exit(worst)

@@ -12,6 +12,7 @@ from ._common import (
     FORMATS,
     KimCommand,
     comma_list,
+    echo,
     formats_option,
     out_dir_option,
     rules_dirs_of,
@@ -55,9 +56,10 @@ def render(ctx: click.Context, dokument: str, faelle: tuple[Path, ...], out_dir:
                        observer=_printer())
     total = len(run.files)
     failed = len(run.failed)
-    click.echo(f"{total} Datei{'en' if total != 1 else ''} in {out_dir} erstellt"
+    echo(f"{total} Datei{'en' if total != 1 else ''} in {out_dir} erstellt"
                f"{f', {failed} {_faelle(failed)} ohne Dokument' if failed else ''}.")
-    sys.exit(1 if failed else 0)
+    # like validate and calc: 2 when a case file cannot be read, 1 when a case has Fehler
+    sys.exit(2 if any(r.unreadable for r in run.failed) else 1 if failed else 0)
 
 
 def _faelle(n: int) -> str:
@@ -72,19 +74,21 @@ def _printer() -> Any:
     class Printer(RenderObserver):
         def rendered(self, result: Any) -> None:
             note = f" (ohne {', '.join(result.skipped)}: Angaben fehlen)" if result.skipped else ""
-            click.echo(f"✓ {result.source.name}: {', '.join(result.kinds)}{note}", err=True)
+            echo(f"✓ {result.source.name}: {', '.join(result.kinds)}{note}", err=True)
             # Warnungen and Hinweise of a case that got its documents (e.g. the Teilablehnung,
             # the ANBest-G to enclose by hand): said on every run, as validate says them
             for line in befunde_text(result.ergebnis.befunde if result.ergebnis else []):
-                click.echo(line, err=True)
+                echo(line, err=True)
 
         def refused(self, result: Any) -> None:
-            click.echo(f"✗ {result.source.name}: {result.fehler}", err=True)
+            # an unreadable file's message starts with its path already
+            shown = result.fehler if result.unreadable else f"{result.source.name}: {result.fehler}"
+            echo(f"✗ {shown}", err=True)
             for line in befunde_text(result.befunde):
-                click.echo(line, err=True)
+                echo(line, err=True)
 
         def converting(self, count: int) -> None:
             if count > 1:
-                click.echo(f"PDF/A: {count} Dokumente werden umgewandelt …", err=True)
+                echo(f"PDF/A: {count} Dokumente werden umgewandelt …", err=True)
 
     return Printer()

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ..kinds import KEYS
-from ._common import KimGroup, json_option, rules_dirs_of, templates_dir_option
+from ._common import KimGroup, echo, json_option, rules_dirs_of, templates_dir_option
 
 ARTEN = KEYS
 
@@ -69,22 +69,22 @@ def lint(ctx: click.Context, dateien: tuple[Path, ...], templates_dir: Path | No
     paths = list(dateien) or templates_in_use(templates_dir)
     missing = [p for p in paths if not p.is_file()]
     if missing:
-        click.echo(f"Fehler: Datei nicht gefunden: {', '.join(map(str, missing))}", err=True)
+        echo(f"Fehler: Datei nicht gefunden: {', '.join(map(str, missing))}", err=True)
         sys.exit(2)
     if fix_quotes:
         for path in paths:
             count = straighten(path)
             if count:
-                click.echo(f"{path}: {count} Anführungszeichen in Platzhaltern begradigt.", err=True)
+                echo(f"{path}: {count} Anführungszeichen in Platzhaltern begradigt.", err=True)
     samples, _ = _samples(ctx, ())  # with the rule sets of --rules-dir, as render would use them
     reports = [lint_one(path, dokument, samples) for path in paths]
     failed = [r for r in reports if not r.ok or (strikt and r.findings)]
     if as_json:
-        click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
+        echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
     else:
         for report in reports:
             _print_report(report)
-        click.echo(f"\n{len(reports)} Vorlage{'n' if len(reports) != 1 else ''} geprüft: "
+        echo(f"\n{len(reports)} Vorlage{'n' if len(reports) != 1 else ''} geprüft: "
                    f"{len(reports) - len(failed)} in Ordnung, {len(failed)} mit Fehlern.")
     sys.exit(1 if failed else 0)
 
@@ -93,11 +93,11 @@ def _print_report(report: Any) -> None:
     version = f"Version {report.version}" if report.version else "ohne Versionsangabe"
     art = f", {report.dokument}" if report.dokument else ", Dokumentart unbekannt: ohne Probe-Ausfüllen"
     mark = "✓" if report.ok else "✗"
-    click.echo(f"{mark} {report.path} ({version}{art})")
+    echo(f"{mark} {report.path} ({version}{art})")
     for finding in report.findings:
         sign = "Fehler" if finding.schwere == "fehler" else "Warnung"
         where = f"{finding.ort}: " if finding.ort else ""
-        click.echo(f"    {sign}: {where}{finding.meldung}")
+        echo(f"    {sign}: {where}{finding.meldung}")
 
 
 # --- variables ------------------------------------------------------------------------------
@@ -116,9 +116,9 @@ def variables(ctx: click.Context, fmt: str) -> None:
     samples, _ = _samples(ctx, ())
     entries = variable_catalogue(samples)
     if fmt == "json":
-        click.echo(json.dumps(catalogue_json(entries), ensure_ascii=False, indent=2, default=str))
+        echo(json.dumps(catalogue_json(entries), ensure_ascii=False, indent=2, default=str))
     else:
-        click.echo(catalogue_markdown(entries), nl=False)
+        echo(catalogue_markdown(entries), nl=False)
 
 
 # --- preview --------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def preview(ctx: click.Context, docx: Path, cases: tuple[str, ...], out_dir: Pat
 
     samples, notes = _samples(ctx, cases)
     for note in notes:
-        click.echo(f"✗ {note}", err=True)
+        echo(f"✗ {note}", err=True)
     results = make_preview(docx, out_dir, samples, dokument)
     failed = bool(notes)
     for r in results:
@@ -150,13 +150,13 @@ def preview(ctx: click.Context, docx: Path, cases: tuple[str, ...], out_dir: Pat
         broken = not skipped and (r.docx is None or r.pdf is None)
         failed |= broken
         if skipped:
-            click.echo(f"– {r.fall}: {r.hinweise[0]}")
+            echo(f"– {r.fall}: {r.hinweise[0]}")
             continue
-        click.echo(f"{'✗' if broken else '✓'} {r.fall}{' (Entwurf)' if r.entwurf else ''}: "
+        echo(f"{'✗' if broken else '✓'} {r.fall}{' (Entwurf)' if r.entwurf else ''}: "
                    f"{', '.join(p.name for p in made[:2])}{f' + {len(r.pngs)} PNG' if r.pngs else ''}")
         for hinweis in r.hinweise:
-            click.echo(f"    {hinweis}")
-    click.echo(f"Vorschau in {out_dir}.")
+            echo(f"    {hinweis}")
+    echo(f"Vorschau in {out_dir}.")
     sys.exit(1 if failed else 0)
 
 
@@ -189,21 +189,21 @@ def diff(ctx: click.Context, alt: str, neu: str, rules: bool, html_out: Path | N
     else:
         for name in (alt, neu):
             if not Path(name).is_file():
-                click.echo(f"Fehler: Datei nicht gefunden: {name}", err=True)
+                echo(f"Fehler: Datei nicht gefunden: {name}", err=True)
                 sys.exit(2)
         labels = (_docx_label(alt), _docx_label(neu))
         changes = diff_templates(Path(alt), Path(neu))
-    click.echo(f"--- alt: {labels[0]}\n+++ neu: {labels[1]}")
+    echo(f"--- alt: {labels[0]}\n+++ neu: {labels[1]}")
     signs = {"geaendert": ("~", "geändert"), "neu": ("+", "neu"), "entfernt": ("-", "entfernt")}
     for c in changes:
         sign, word = signs[c.art]
-        click.echo(f"{sign} {c.ort} ({word}):\n    {inline(c.ops) if c.ops else c.neu or c.alt}")
+        echo(f"{sign} {c.ort} ({word}):\n    {inline(c.ops) if c.ops else c.neu or c.alt}")
     counts = {a: sum(1 for c in changes if c.art == a) for a in ("geaendert", "neu", "entfernt")}
-    click.echo(f"{counts['geaendert']} geändert, {counts['neu']} neu, {counts['entfernt']} entfernt."
+    echo(f"{counts['geaendert']} geändert, {counts['neu']} neu, {counts['entfernt']} entfernt."
                if changes else "Keine Änderungen am Wortlaut.")
     if html_out:
         write_atomic(html_out, diff_html(changes, *labels).encode("utf-8"))
-        click.echo(f"HTML-Vergleich: {html_out}", err=True)
+        echo(f"HTML-Vergleich: {html_out}", err=True)
 
 
 def _docx_label(name: str) -> str:
