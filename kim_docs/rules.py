@@ -139,6 +139,13 @@ class VerwendungsRegel(_Data):
     ueberschreitung_einzelansatz: Decimal
 
 
+class ErstattungRegel(_Data):
+    """Rule 26: Erstattung and its interest (§ 49a VwVfG NRW)."""
+
+    nr: str
+    zinsaufschlag: Decimal = Field(description="Prozentpunkte über dem Basiszinssatz")
+
+
 class Anbest(_Data):
     nr: str
     bezeichnung: str
@@ -250,6 +257,7 @@ class RuleSet(_Data):
     auszahlung: Auszahlung
     fristen: Fristen
     verwendungsnachweis: VerwendungsRegel
+    erstattung: ErstattungRegel
     anbest: Anbest
     auflagen: Auflagen
     klauseln: Klauseln
