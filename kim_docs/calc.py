@@ -63,6 +63,9 @@ class IstStellenBerechnung:
     sachausgaben_hoechstbetrag: Decimal
     personalausgaben: Decimal | None  # actual cost of this Stelle, where given
     aus_plan: tuple[str, ...]         # the keys taken from the plan
+    von: dt.date | None = None        # the actual occupancy, cut to the period (None: none)
+    bis: dt.date | None = None
+    anteil: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -332,7 +335,8 @@ def _ist_stelle(index: int, stelle: Stelle, fall: Fall, regelwerk: RuleSet) -> I
     merged = stelle.model_copy(update={k: v for k, v in values.items() if v is not None})
     computed = _stelle(index, merged, fall, regelwerk)
     return IstStellenBerechnung(index, computed.personal, computed.sachausgaben_hoechstbetrag,
-                                actual.personalausgaben if actual is not None else None, aus_plan)
+                                actual.personalausgaben if actual is not None else None, aus_plan,
+                                computed.von, computed.bis, merged.anteil)
 
 
 def _personal_and_sach_caps(stellen: list[Stelle], ist: tuple[IstStellenBerechnung, ...]) -> dict[str, Decimal]:

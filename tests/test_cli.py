@@ -42,7 +42,7 @@ def test_validate_folder_and_json(cli):
     result = cli("validate", SAMPLES, "--json")
     assert result.exit_code == 1  # stadt-fehlerhaft
     items = json.loads(result.stdout)
-    assert len(items) == 9
+    assert len(items) == 10  # incl. kreis-unna-erstattung-2025 (v2: vacancy, Einnahmen, Erstattung)
     bad = [i for i in items if any(b["schwere"] == "fehler" for b in i["befunde"])]
     assert [i["datei"] for i in bad] == [str(SAMPLES / "stadt-fehlerhaft-2025.yaml")]
 

@@ -132,3 +132,26 @@ def test_calc_cli_prints_erstattung(tmp_path):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["erstattung"]["zinsen"] == "179.82"
+
+
+def test_sample_unna_vacancy_einnahmen_refund_with_interest():
+    from kim_docs.model import load_case
+
+    from helpers import SAMPLES
+
+    ergebnis = evaluate(load_case(SAMPLES / "kreis-unna-erstattung-2025.yaml"))
+    out = calc_json(ergebnis)
+    assert not ergebnis.hat_fehler
+    # Rule 23: Stelle 2 vacant to 30.6. → 28 500 Personal, 4 850 Sach cap; Stelle 1 spent 56 400 (< 57 000),
+    # Stelle 2 spent 28 900, counted up to 28 500 → Koordination 84 900; Sach cap 9 700 + 4 850 + 4 850
+    v = out["verwendung"]
+    assert v["anerkannt"]["personal_koordination"] == "84900.00"
+    assert v["anerkannt"]["sachausgaben"] == "19400.00"
+    # Rule 24: 84 900 + 22 500 + 19 400 + 4 200 + 10 000 = 141 000 − 3 000 Einnahmen = 138 000
+    assert (v["einnahmen"], v["anerkannt"]["gesamt"], v["rueckforderung"]) == ("3000.00", "138000.00", "37750.00")
+    # Rule 26: from the last instalment (1.10.2025): 2.10.–31.12.2025 91 days + 1.1.–30.6.2026 181 days,
+    # both at 1.27 + 5 = 6.27 %: 37 750 × 0.0627 × 272 / 365 = 643 803.6 / 365 = 1 763.845479 → 1 763.85
+    e = out["erstattung"]
+    assert [(p["von"], p["tage"], p["zinssatz"]) for p in e["perioden"]] == [
+        ("2025-10-02", 91, "6.27"), ("2026-01-01", 181, "6.27")]
+    assert (e["zinsen"], e["gesamt"]) == ("1763.85", "39513.85")
