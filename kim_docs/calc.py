@@ -16,6 +16,7 @@ from functools import lru_cache
 from .fristen import add_months, add_weeks, next_working_day
 from .model import KUERZBARE_POSTEN, POSTEN, Fall, Stelle
 from .rules import RuleSet
+from .zinsen import Basiszins, Zinsberechnung, erstattungszinsen
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -62,6 +63,9 @@ class IstStellenBerechnung:
     sachausgaben_hoechstbetrag: Decimal
     personalausgaben: Decimal | None  # actual cost of this Stelle, where given
     aus_plan: tuple[str, ...]         # the keys taken from the plan
+    von: dt.date | None = None        # the actual occupancy, cut to the period (None: none)
+    bis: dt.date | None = None
+    anteil: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,22 @@ class Verwendung:
     rueckforderung: Decimal
     nachzahlung: Decimal
     fehlende_ist: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Erstattungsberechnung:
+    """Rule 26: the refund and its interest (or the waiver)."""
+
+    betrag: Decimal
+    wirkung_ab: dt.date
+    zinsen_bis: dt.date | None
+    zinsverzicht: bool
+    zinsberechnung: Zinsberechnung | None  # None with a waiver or without zinsen_bis
+    zinsen: Decimal | None  # None when it cannot be computed (a Fehler says why)
+
+    @property
+    def gesamt(self) -> Decimal | None:
+        return None if self.zinsen is None else self.betrag + self.zinsen
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,7 @@ class Berechnung:
     frist_verwendungsnachweis: dt.date
     verwendung: Verwendung | None
     gekuerzt: tuple[str, ...] = field(default=())  # items a Bescheid lowered
+    erstattung: Erstattungsberechnung | None = None
 
     @property
     def gesamt(self) -> Decimal:
@@ -138,8 +159,9 @@ def pro_rata(jahresbetrag: Decimal, anteil: Decimal, faktor: Fraction) -> Decima
 
 # --- the calculation -----------------------------------------------------------------
 
-def calculate(fall: Fall, regelwerk: RuleSet) -> Berechnung:
-    """All figures of one case under one rule set. Never raises on valid model data."""
+def calculate(fall: Fall, regelwerk: RuleSet, basiszinssaetze: tuple[Basiszins, ...] = ()) -> Berechnung:
+    """All figures of one case under one rule set. Never raises on valid model data.
+    `basiszinssaetze` (rule 26) are data the caller loads (kim_docs.reference.basiszins)."""
     zeitraum = fall.bewilligungszeitraum
     stellen = tuple(_stelle(i, s, fall, regelwerk) for i, s in enumerate(fall.stellen))
     hoechst = _hoechstbetraege(stellen, regelwerk)
@@ -150,6 +172,8 @@ def calculate(fall: Fall, regelwerk: RuleSet) -> Berechnung:
     betraege = {"personal_koordination": hoechst["personal_koordination"],
                 "personal_verwaltungsassistenz": hoechst["personal_verwaltungsassistenz"], **granted}
     betraege["gesamt"] = sum((betraege[k] for k in POSTEN), ZERO)
+    auszahlungen = _auszahlungen(betraege["gesamt"], fall, regelwerk)
+    verwendung = _verwendung(fall, hoechst, betraege, regelwerk)
     return Berechnung(
         regelwerk=regelwerk,
         stellen=stellen,
@@ -157,12 +181,13 @@ def calculate(fall: Fall, regelwerk: RuleSet) -> Berechnung:
         beantragt=beantragt,
         foerderfaehig=foerderfaehig,
         betraege=betraege,
-        auszahlungen=_auszahlungen(betraege["gesamt"], fall, regelwerk),
+        auszahlungen=auszahlungen,
         weiterleitung=_weiterleitung(fall, stellen, betraege["sachausgaben"]),
         frist_antrag=frist_antrag(zeitraum.beginn.year, regelwerk),
         frist_verwendungsnachweis=frist_verwendungsnachweis(zeitraum.ende, regelwerk),
-        verwendung=_verwendung(fall, hoechst, betraege, regelwerk),
+        verwendung=verwendung,
         gekuerzt=gekuerzt,
+        erstattung=_erstattung(fall, verwendung, auszahlungen, regelwerk, basiszinssaetze),
     )
 
 
@@ -310,7 +335,8 @@ def _ist_stelle(index: int, stelle: Stelle, fall: Fall, regelwerk: RuleSet) -> I
     merged = stelle.model_copy(update={k: v for k, v in values.items() if v is not None})
     computed = _stelle(index, merged, fall, regelwerk)
     return IstStellenBerechnung(index, computed.personal, computed.sachausgaben_hoechstbetrag,
-                                actual.personalausgaben if actual is not None else None, aus_plan)
+                                actual.personalausgaben if actual is not None else None, aus_plan,
+                                computed.von, computed.bis, merged.anteil)
 
 
 def _personal_and_sach_caps(stellen: list[Stelle], ist: tuple[IstStellenBerechnung, ...]) -> dict[str, Decimal]:
@@ -335,3 +361,23 @@ def _personal_belegt(funktion: str, ist_item: Decimal | None, stellen: list[Stel
     rest_cap = sum((s.personal for s in own if s.personalausgaben is None), ZERO)
     rest = max(ZERO, ist_item - spent) if ist_item is not None else ZERO
     return counted + min(rest, rest_cap)
+
+
+def _erstattung(fall: Fall, verwendung: Verwendung | None, raten: tuple[Rate, ...], regelwerk: RuleSet,
+                basiszinssaetze: tuple[Basiszins, ...]) -> Erstattungsberechnung | None:
+    """Rule 26: only with an `erstattung` block and a Rückforderung. `wirkung_ab` defaults to
+    the date of the last instalment (all are paid by the time of the Verwendungsnachweis)."""
+    angaben = fall.erstattung
+    if angaben is None or verwendung is None or verwendung.rueckforderung <= 0:
+        return None
+    wirkung_ab = angaben.wirkung_ab or max(r.termin for r in raten)
+    betrag = verwendung.rueckforderung
+    if angaben.zinsverzicht:
+        return Erstattungsberechnung(betrag, wirkung_ab, angaben.zinsen_bis, True, None, ZERO)
+    if angaben.zinsen_bis is None or angaben.zinsen_bis < wirkung_ab:
+        return Erstattungsberechnung(betrag, wirkung_ab, angaben.zinsen_bis, False, None, None)
+    zins = erstattungszinsen(betrag, wirkung_ab, angaben.zinsen_bis, basiszinssaetze,
+                             regelwerk.erstattung.zinsaufschlag)
+    summe = zins.summe
+    return Erstattungsberechnung(betrag, wirkung_ab, angaben.zinsen_bis, False, zins,
+                                 None if summe is None else round_cents(summe))

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 from .calc import Berechnung
+from .checks_erstattung import check_erstattung
 from .findings import Befund
 from .formatting import anteil as fmt_anteil
 from .formatting import datum as fmt_datum
@@ -471,5 +472,6 @@ def check_iban(fall: Fall, rs: RuleSet, b: Berechnung, ref: Referenz) -> Iterato
 CHECKS: tuple[Check, ...] = (
     check_zeitraum, check_empfaenger, check_voraussetzungen, check_anteile, check_stellen_summen,
     check_qualifikation, check_kommunen, check_besetzung, check_betraege, check_bewilligung,
-    check_fristen, check_auszahlungsanforderung, check_verwendung, check_gericht, check_anbest_anlage, check_iban,
+    check_fristen, check_auszahlungsanforderung, check_verwendung, check_erstattung, check_gericht,
+    check_anbest_anlage, check_iban,
 )

@@ -20,6 +20,7 @@ from .kinds import KINDS
 from .model import KUERZBARE_POSTEN, POSTEN, Fall
 from .reference import Referenz
 from .rules import RuleSet
+from .verwendung_context import verwendung_context
 
 #: Document titles by kind (from the one table in kinds.py).
 DOKUMENTE = {key: k.titel for key, k in KINDS.items()}
@@ -311,26 +312,8 @@ def _auszahlung(fall: Fall, b: Berechnung) -> dict[str, Any]:
 
 
 def _verwendung(fall: Fall, b: Berechnung) -> dict[str, Any]:
-    v = b.verwendung
-    nachweis = fall.verwendungsnachweis
-    if v is None or nachweis is None:
-        return {"datum": "", "erhalten": "", "posten": [], "anerkannt_gesamt": "", "ist_gesamt": "",
-                "rueckforderung": "", "nachzahlung": "", "ergebnis": "", "sachbericht": "",
-                "spielraum": fmt.prozent(b.regelwerk.verwendungsnachweis.ueberschreitung_einzelansatz)}
-    posten = [{"name": POSTEN_NAMEN[k], "bewilligt": fmt.euro(b.betraege[k]), "ist": fmt.euro(v.ist[k]),
-               "anerkannt": fmt.euro(v.anerkannt[k])} for k in POSTEN]
-    if v.rueckforderung > 0:
-        ergebnis = f"Rückforderung: {fmt.euro(v.rueckforderung)}"
-    elif v.nachzahlung > 0:
-        ergebnis = f"Nachzahlung: {fmt.euro(v.nachzahlung)}"
-    else:
-        ergebnis = "ausgeglichen (weder Rückforderung noch Nachzahlung)"
-    return {"datum": _date_or_empty(nachweis.datum), "erhalten": fmt.euro(v.erhalten), "posten": posten,
-            "anerkannt_gesamt": fmt.euro(v.anerkannt["gesamt"]),
-            "ist_gesamt": fmt.euro(sum(v.ist.values(), Decimal(0))),
-            "rueckforderung": fmt.euro(v.rueckforderung), "nachzahlung": fmt.euro(v.nachzahlung),
-            "ergebnis": ergebnis, "sachbericht": (nachweis.sachbericht or "").strip(),
-            "spielraum": fmt.prozent(b.regelwerk.verwendungsnachweis.ueberschreitung_einzelansatz)}
+    """The recipient's Verwendungsnachweis (rule 25): figures and comparison, no decision."""
+    return verwendung_context(fall, b, POSTEN_NAMEN, FUNKTION_NAMEN)
 
 
 def flatten(context: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -27,7 +27,7 @@ def calc_json(ergebnis: Ergebnis) -> dict[str, Any]:
         "richtlinie": ergebnis.regelwerk.id if ergebnis.regelwerk else None,
         "bewilligungszeitraum": {"beginn": zeitraum.beginn.isoformat(), "ende": zeitraum.ende.isoformat()},
         "hoechstbetraege": None, "betraege": None, "auszahlungen": None, "weiterleitung": None,
-        "fristen": None, "verwendung": None,
+        "fristen": None, "verwendung": None, "erstattung": None,
     }
     if b is not None:
         out.update({
@@ -42,6 +42,7 @@ def calc_json(ergebnis: Ergebnis) -> dict[str, Any]:
                         "verwendungsnachweis": b.frist_verwendungsnachweis.isoformat()},
             "verwendung": _verwendung_json(b.verwendung),
         })
+    out["erstattung"] = _erstattung_json(b.erstattung) if b is not None else None  # rule 26 (v2)
     out["befunde"] = [bf.as_dict() for bf in ergebnis.befunde]
     return out
 
@@ -54,6 +55,19 @@ def _verwendung_json(v: Any) -> dict[str, Any] | None:
             "nachzahlung": money(v.nachzahlung),
             "stellen": [{"personal": money(s.personal), "sachausgaben_hoechstbetrag": money(s.sachausgaben_hoechstbetrag)}
                         for s in v.stellen]}
+
+
+def _erstattung_json(e: Any) -> dict[str, Any] | None:
+    if e is None:
+        return None
+    perioden = e.zinsberechnung.perioden if e.zinsberechnung is not None else ()
+    return {"betrag": money(e.betrag), "wirkung_ab": e.wirkung_ab.isoformat(),
+            "zinsen_bis": e.zinsen_bis.isoformat() if e.zinsen_bis else None,
+            "perioden": [{"von": p.von.isoformat(), "bis": p.bis.isoformat(), "tage": p.tage,
+                          "basiszinssatz": f"{p.basiszinssatz:f}", "zinssatz": f"{p.zinssatz:f}"}
+                         for p in perioden],
+            "zinsen": money(e.zinsen) if e.zinsen is not None else None,
+            "gesamt": money(e.gesamt) if e.gesamt is not None else None}
 
 
 _SCHWERE = {"fehler": "FEHLER ", "warnung": "WARNUNG", "hinweis": "HINWEIS"}

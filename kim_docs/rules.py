@@ -134,9 +134,32 @@ class Fristen(_Data):
     feiertage_land: str
 
 
+class NachweisTexte(_Data):
+    """The wording of the recipient's Verwendungsnachweis (rule 25): it never decides."""
+
+    vorbehalt: str
+    spielraum: str
+    einnahmen: str
+    besetzung: str
+    differenz_weniger: str
+    differenz_mehr: str
+    differenz_keine: str
+    weiterleitung: str
+    auflagen_einleitung: str
+    auflage_ohne_bericht: str
+
+
 class VerwendungsRegel(_Data):
     nr: str
     ueberschreitung_einzelansatz: Decimal
+    nachweis: NachweisTexte
+
+
+class ErstattungRegel(_Data):
+    """Rule 26: Erstattung and its interest (§ 49a VwVfG NRW)."""
+
+    nr: str
+    zinsaufschlag: Decimal = Field(description="Prozentpunkte über dem Basiszinssatz")
 
 
 class Anbest(_Data):
@@ -250,6 +273,7 @@ class RuleSet(_Data):
     auszahlung: Auszahlung
     fristen: Fristen
     verwendungsnachweis: VerwendungsRegel
+    erstattung: ErstattungRegel
     anbest: Anbest
     auflagen: Auflagen
     klauseln: Klauseln

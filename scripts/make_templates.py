@@ -556,7 +556,17 @@ def auszahlung() -> Document:
     return doc
 
 
+NACHWEIS_STELLEN_HEAD = ["Nr.", "Bezeichnung", "Anteil geplant / tatsächlich", "Besetzung geplant",
+                        "Besetzung tatsächlich", "Ausgaben Personal", "Höchstbetrag Personal"]
+NACHWEIS_STELLEN_CELLS = ["{{ s.nr }}", "{{ s.bezeichnung }}\n{{ s.funktion }}", "{{ s.anteil_geplant }} / {{ s.anteil }}",
+                          "{{ s.besetzung_geplant }}", "{{ s.besetzung }}", "{{ s.personalausgaben }}",
+                          "{{ s.hoechstbetrag }}"]
+NACHWEIS_STELLEN_W = [0.8, 3.4, 1.9, 2.3, 2.3, 2.8, 2.9]
+
+
 def verwendungsnachweis() -> Document:
+    """The recipient's Anlage 3 (rule 25): figures and the comparison with the Bescheid; the
+    decision is the authority's Prüfvermerk, so no recognised amount, refund or payment here."""
     doc = new_document("Verwendungsnachweis KIM (Anlage 3)")
     header_footer(doc, "Verwendungsnachweis {{ bescheid.aktenzeichen }}")
     municipal_letterhead(doc)
@@ -569,21 +579,39 @@ def verwendungsnachweis() -> Document:
                    ("erhaltene Zuwendung", "{{ verwendung.erhalten }}")])
     heading(doc, "1. Sachbericht")
     para(doc, "{{ verwendung.sachbericht }}")
-    heading(doc, "2. Zahlenmäßiger Nachweis")
-    loop_table(doc, ["Posten", "bewilligt", "Ist-Ausgaben", "anerkannt"],
-               ["{{ p.name }}", "{{ p.bewilligt }}", "{{ p.ist }}", "{{ p.anerkannt }}"], "for p in verwendung.posten",
-               [7.0, 3.2, 3.2, 3.1], total=["Summe", "{{ betraege.gesamt }}", "{{ verwendung.ist_gesamt }}",
-                                           "{{ verwendung.anerkannt_gesamt }}"], right_from=1)
-    para(doc, "Einzelne Ansätze dürfen um bis zu {{ verwendung.spielraum }} überschritten werden, soweit die Überschreitung durch "
-              "Einsparungen bei anderen Ansätzen ausgeglichen wird (ANBest-G Nr. 1.2), höchstens bis zu den "
-              "Höchstbeträgen der Nr. 5.4 der Richtlinie; anerkannt wird insgesamt höchstens die Bewilligung.",
-         size=9)
-    heading(doc, "3. Stellenbesetzung")
-    loop_table(doc, STELLEN_HEAD, STELLEN_CELLS, "for s in stellen", STELLEN_W)
-    heading(doc, "4. Ergebnis")
-    labelled(doc, [("anerkannt", "{{ verwendung.anerkannt_gesamt }}"), ("erhalten", "{{ verwendung.erhalten }}"),
-                   ("Ergebnis", "{{ verwendung.ergebnis }}")])
-    heading(doc, "5. Bestätigung")
+    heading(doc, "2. Tatsächliche Besetzung der Stellen")
+    loop_table(doc, NACHWEIS_STELLEN_HEAD, NACHWEIS_STELLEN_CELLS, "for s in verwendung.stellen",
+               NACHWEIS_STELLEN_W, right_from=5)
+    para(doc, "{{ verwendung.besetzung_text }}", size=9)
+    tag(doc, "{%p if hat_weiterleitung %}")
+    heading(doc, "Weiterleitung an kreisangehörige Kommunen", level=3)
+    para(doc, "{{ verwendung.weiterleitung_text }}", with_next=True)
+    loop_table(doc, ["Kommune", "Stellen", "laut Bescheid", "Höchstbetrag Personal"],
+               ["{{ w.kommune }}", "{{ w.stellen }}", "{{ w.bewilligt }}", "{{ w.personal_hoechstbetrag }}"],
+               "for w in verwendung.weiterleitung", [4.0, 5.6, 3.2, 3.6], right_from=2)
+    tag(doc, "{%p endif %}")
+    heading(doc, "3. Zahlenmäßiger Nachweis")
+    loop_table(doc, ["Posten", "bewilligt", "Ist-Ausgaben", "Abweichung", "Höchstbetrag"],
+               ["{{ p.name }}", "{{ p.bewilligt }}", "{{ p.ist }}", "{{ p.differenz }}", "{{ p.hoechstbetrag }}"],
+               "for p in verwendung.posten", [5.6, 2.8, 2.8, 2.7, 2.6],
+               total=["Summe", "{{ betraege.gesamt }}", "{{ verwendung.ist_gesamt }}",
+                      "{{ verwendung.differenz_gesamt }}", ""], right_from=1)
+    para(doc, "Höchstbetrag: nach der tatsächlichen Besetzung der Stellen (Personal- und Sachausgaben) bzw. "
+              "nach der Richtlinie (Begleitmaßnahmen). {{ verwendung.spielraum_text }}", size=9)
+    heading(doc, "4. Einnahmen")
+    para(doc, "{{ verwendung.einnahmen_text }}")
+    heading(doc, "5. Bericht zu den Auflagen")
+    para(doc, "{{ verwendung.auflagen_einleitung }}:", with_next=True)
+    tag(doc, "{%p for a in verwendung.auflagen %}")
+    para(doc, "{{ a.buchstabe }}) {{ a.text }}", size=9, keep=True, with_next=True, indent=0.6)
+    para(doc, "Bericht: {{ a.bericht }}", keep=True, indent=0.6)
+    tag(doc, "{%p endfor %}")
+    heading(doc, "6. Vergleich mit der erhaltenen Zuwendung")
+    labelled(doc, [("erhaltene Zuwendung", "{{ verwendung.erhalten }}"),
+                   ("zuwendungsfähig nach diesem Nachweis", "{{ verwendung.zuwendungsfaehig }} "
+                                                            "({{ verwendung.vorbehalt }})")])
+    para(doc, "{{ verwendung.ergebnis_text }}", keep=True)
+    heading(doc, "7. Bestätigung")
     para(doc, "{{ klauseln.verwendungsnachweis_bestaetigung }}", keep=True)
     signature(doc, "{{ antragsteller.anschrift.ort }}, den {{ verwendung.datum }}",
               ["Ort, Datum, rechtsverbindliche Unterschrift", "(Zusätzlich unterschrieben per Post an die "

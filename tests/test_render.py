@@ -56,7 +56,7 @@ def test_files_made_and_bad_case_reported(rendered):
     assert "2025_Stadt-Bielefeld_Verwendungsnachweis.docx" in names
     assert "2025_Stadt-Hamm_Auszahlungsanforderung.docx" in names
     assert not [n for n in names if "Fehlerstadt" in n]
-    assert len(names) == 20
+    assert len(names) == 23  # Kreis Unna (Erstattung): Antrag, Bescheid, Verwendungsnachweis
 
 
 def test_bescheid_recklinghausen_content(rendered):
@@ -135,13 +135,15 @@ def test_auszahlungsanforderung_content(rendered):
 
 
 def test_verwendungsnachweis_content(rendered):
+    # rule 25: the recipient's form compares with the Bescheid and decides nothing
+    # (tests/test_verwendungsnachweis.py checks the decision words)
     text = norm(text_of(rendered / "2025_Stadt-Bielefeld_Verwendungsnachweis.docx"))
-    assert "Sachausgaben 24.250,00 € 23.100,55 € 23.100,55 €" in text
-    assert "Summe 190.750,00 € 188.650,95 € 188.650,95 €" in text
-    assert "Ergebnis Nachzahlung: 38.650,95 €" in text
+    assert "Sachausgaben 24.250,00 € 23.100,55 € −1.149,45 € 24.250,00 €" in text
+    assert "Summe 190.750,00 € 188.650,95 € −2.099,05 €" in text
+    assert "38.650,95 € mehr als die erhaltene Zuwendung" in text
     assert "mit den Büchern und Belegen übereinstimmen" in text
     text = norm(text_of(rendered / "2025_Kreis-Musterland_Verwendungsnachweis.docx"))
-    assert "Ergebnis Rückforderung: 15.000,00 €" in text
+    assert "15.000,00 € weniger als die erhaltene Zuwendung" in text
     assert "bis zu 20 % überschritten" in text
 
 
