@@ -117,3 +117,32 @@ def test_manifest_paths_outside_the_folder_are_refused(tmp_path: Path, cli, name
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == before
     assert secret.read_text(encoding="utf-8") == "geheim"
     shutil.rmtree(out)
+
+
+# --------------------------------------------------------------------------- point 11: lock file
+
+@pytest.mark.parametrize("kind", ["symlink", "dangling", "fifo"])
+def test_lock_file_as_symlink_or_fifo_is_not_followed(tmp_path: Path, cli, kind: str) -> None:
+    import os
+
+    book = tmp_path / "kim.xlsx"
+    save_deterministic(build_workbook({"Fälle": [faelle_row(1)], "Stellen": [stellen_row(1, Anteil=1)]}), book)
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "opfer.txt"
+    if kind == "symlink":
+        victim.write_text("bleibt", encoding="utf-8")
+    lock = out / ".kim-batch.lock"
+    if kind == "fifo":
+        os.mkfifo(lock)
+    else:
+        lock.symlink_to(victim)
+    result = cli("batch", "run", book, "-o", out, "--format", "docx")
+    assert result.exit_code == 2, result.output
+    what = "ist keine gewöhnliche Datei" if kind == "fifo" else "ist ein symbolischer Link"
+    assert result.stderr == f"Fehler: {out}: .kim-batch.lock {what}; bitte entfernen\n"
+    if kind == "symlink":
+        assert victim.read_text(encoding="utf-8") == "bleibt"
+    else:
+        assert not victim.exists()
+    assert not (out / "manifest.json").exists()
