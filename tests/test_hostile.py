@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 import yaml
-
-from helpers import ROOT
 from test_hostile_input import BOMB, DEEP, HOSTILE_CASES, SAMPLE
 
 SAMPLE_DATA: dict[str, Any] = yaml.safe_load(SAMPLE)
