@@ -146,3 +146,27 @@ def test_lock_file_as_symlink_or_fifo_is_not_followed(tmp_path: Path, cli, kind:
     else:
         assert not victim.exists()
     assert not (out / "manifest.json").exists()
+
+
+def test_no_formula_in_the_pruefmappe(tmp_path: Path, cli) -> None:
+    import json
+    import zipfile
+
+    from helpers import make_case
+
+    folder = tmp_path / "faelle"
+    folder.mkdir()
+    name = '=HYPERLINK("http://x.example/";"klick")'
+    (folder / "a.json").write_text(json.dumps(make_case(**{"antragsteller.name": name})), encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("batch", "run", folder, "-o", out, "--format", "docx")
+    assert result.exit_code in (0, 1), result.output
+    with zipfile.ZipFile(out / "pruefmappe.xlsx") as book:
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets
+        assert not any(b"<f>" in book.read(n) or b"<f " in book.read(n) for n in sheets)
+    import openpyxl
+
+    values = [c.value for ws in openpyxl.load_workbook(out / "pruefmappe.xlsx").worksheets
+              for row in ws.iter_rows() for c in row]
+    assert name in values
