@@ -184,3 +184,14 @@ def test_hostile_cases_exit_2_from_every_command(tmp_path: Path, command: str) -
         assert proc.returncode == 2, (path.name, proc.stderr)
         assert "Traceback" not in proc.stderr and "interner Fehler" not in proc.stderr
         assert f"{path}, Zeile" in proc.stderr
+
+
+def test_password_file_dev_zero_is_refused_not_read_forever() -> None:
+    import subprocess
+    import sys
+
+    form = ROOT / "tests" / "fixtures" / "forms" / "libreoffice-form.pdf"
+    proc = subprocess.run([sys.executable, "-m", "kim_docs", "pdf", "fields", "--password-file", "/dev/zero", str(form)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr == "Fehler: /dev/zero: Passwortdatei ist zu groß (höchstens 64 KB).\n"
