@@ -195,3 +195,20 @@ def test_password_file_dev_zero_is_refused_not_read_forever() -> None:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr == "Fehler: /dev/zero: Passwortdatei ist zu groß (höchstens 64 KB).\n"
+
+
+def test_pdf_mapping_is_read_like_a_case_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    mapping = tmp_path / "zuordnung.yaml"
+    mapping.write_text("Betrag: 025000\n", encoding="utf-8")
+    form = ROOT / "tests" / "fixtures" / "forms" / "libreoffice-form.pdf"
+    case = ROOT / "kim_docs" / "samples" / "kreis-musterland-2025.yaml"
+    out = tmp_path / "o.pdf"
+    proc = subprocess.run([sys.executable, "-m", "kim_docs", "pdf", "fill", str(form), str(case), "--mapping",
+                           str(mapping), "-o", str(out)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"Fehler: {mapping}, Zeile 1, Spalte 9: Feld 'Betrag': '025000' ist keine "
+                                  "Dezimalzahl")
+    assert not out.exists()

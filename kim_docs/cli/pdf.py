@@ -202,22 +202,11 @@ def _context_functions() -> tuple[Any, Any]:
 
 
 def _load_mapping(path: Path) -> dict[str, Any]:
-    import yaml
-
     from ..errors import InputError
+    from ..load import load_yaml_text, read_text
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("Datei nicht gefunden.", datei=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Datei kann nicht gelesen werden ({exc}).", datei=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(
-            f"kein gültiges YAML ({getattr(exc, 'problem', exc)})", datei=str(path),
-            zeile=mark.line + 1 if mark else None, spalte=mark.column + 1 if mark else None,
-        ) from None
+    # the reader of the case files: bounded (alias bombs, /dev/zero), exact, German
+    data, _ = load_yaml_text(read_text(path), str(path))
     if not isinstance(data, dict):
         raise InputError("Zuordnung muss eine Tabelle 'Feldname: Ausdruck' sein.", datei=str(path))
     for key, value in data.items():
