@@ -170,3 +170,23 @@ def test_no_formula_in_the_pruefmappe(tmp_path: Path, cli) -> None:
     values = [c.value for ws in openpyxl.load_workbook(out / "pruefmappe.xlsx").worksheets
               for row in ws.iter_rows() for c in row]
     assert name in values
+
+
+# --------------------------------------------------------------------------- a 300-character name
+
+def test_300_character_recipient_gets_a_shortened_file_name_with_hash(tmp_path: Path, cli) -> None:
+    import json
+
+    from helpers import make_case
+
+    names = ["Kreis " + "Ü" * 300, "Kreis " + "Ü" * 299 + "A"]
+    for i, name in enumerate(names):
+        (tmp_path / f"f{i}.json").write_text(json.dumps(make_case(**{"antragsteller.name": name})), encoding="utf-8")
+    for i in range(len(names)):
+        out = tmp_path / f"out{i}"
+        result = cli("render", "antrag", tmp_path / f"f{i}.json", "-o", out, "--format", "docx")
+        assert result.exit_code == 0, result.output
+        (made,) = [p.name for p in out.glob("*.docx")]
+        assert len(made.encode()) < 120 and made.startswith("2025_Kreis-UeUe")
+        names[i] = made
+    assert names[0] != names[1]  # same start, different hash
