@@ -2,6 +2,7 @@
 that used to end in 'interner Fehler', unbounded files. Each test is the attack itself."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -212,3 +213,58 @@ def test_pdf_mapping_is_read_like_a_case_file(tmp_path: Path) -> None:
     assert proc.stderr.startswith(f"Fehler: {mapping}, Zeile 1, Spalte 9: Feld 'Betrag': '025000' ist keine "
                                   "Dezimalzahl")
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- point 4: CSV cells
+
+def _csv_folder(tmp_path: Path, transform) -> Path:
+    import csv as csv_module
+    import io
+    import shutil
+
+    source = ROOT / "kim_docs" / "samples" / "batch" / "kim-2025-csv"
+    folder = tmp_path / "csv"
+    shutil.copytree(source, folder)
+    faelle = folder / "Fälle.csv"
+    rows = list(csv_module.reader(io.StringIO(faelle.read_text(encoding="utf-8-sig")), delimiter=";"))
+    faelle.write_text(transform(rows), encoding="utf-8")
+    return folder
+
+
+def test_comma_csv_with_decimal_comma_is_an_error_not_5000(tmp_path: Path) -> None:
+    from kim_docs.sheets.reader import read_csv_folder
+
+    def comma_separated(rows: list[list[str]]) -> str:
+        column = rows[0].index("Beantragt Sachausgaben")
+        rows[1][column] = "5000,75"
+        # written by hand with ',' and the amount unquoted, as a script would
+        return "\n".join(",".join(row) for row in rows) + "\n"
+
+    folder = _csv_folder(tmp_path, comma_separated)
+    with pytest.raises(InputError) as exc:
+        read_csv_folder(folder)
+    width = len((folder / "Fälle.csv").read_text(encoding="utf-8").splitlines()[0].split(","))
+    assert re.fullmatch(rf"Fälle\.csv: Zeile 2 hat \d+ Zellen, die Kopfzeile nur {width} – bei ',' als Trennzeichen "
+                        "Zahlen mit Dezimalkomma in Anführungszeichen setzen oder ';' als Trennzeichen verwenden",
+                        str(exc.value)), str(exc.value)
+
+
+def test_extra_cell_with_semicolon_is_an_error(tmp_path: Path) -> None:
+    from kim_docs.sheets.reader import read_csv_folder
+
+    folder = _csv_folder(tmp_path, lambda rows: "\n".join(";".join(r + (["übrig"] if i == 2 else []))
+                                                           for i, r in enumerate(rows)) + "\n")
+    width = len((folder / "Fälle.csv").read_text(encoding="utf-8").splitlines()[0].split(";"))
+    with pytest.raises(InputError) as exc:
+        read_csv_folder(folder)
+    assert str(exc.value) == f"Fälle.csv: Zeile 3 hat {width + 1} Zellen, die Kopfzeile nur {width}"
+
+
+def test_utf16_csv_is_named(tmp_path: Path) -> None:
+    from kim_docs.sheets.reader import read_csv_folder
+
+    folder = _csv_folder(tmp_path, lambda rows: "\n".join(";".join(r) for r in rows))
+    (folder / "Fälle.csv").write_bytes((folder / "Fälle.csv").read_text(encoding="utf-8").encode("utf-16"))
+    with pytest.raises(InputError) as exc:
+        read_csv_folder(folder)
+    assert str(exc.value) == "Fälle.csv: UTF-16 wird nicht unterstützt; bitte als CSV UTF-8 speichern"

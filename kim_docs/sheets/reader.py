@@ -102,11 +102,9 @@ def read_csv_folder(path: str | Path) -> SheetCaseList:
 
 
 def _read_csv(path: Path, sheet: Sheet) -> Table:
-    try:
-        text = decode_csv(path.read_bytes(), path.name)
-    except OSError as error:
-        raise InputError(f"Die Datei lässt sich nicht lesen ({error})",
-                         datei=str(path)) from error
+    from ..load import read_bytes_limited
+
+    text = decode_csv(read_bytes_limited(path, MAX_CSV_BYTES), path.name)
     first_line = text.split("\n", 1)[0]
     # German Excel writes ';'; accept ',' only when the header has no ';' at all
     delimiter = "," if ";" not in first_line and "," in first_line else ";"
@@ -114,11 +112,34 @@ def _read_csv(path: Path, sheet: Sheet) -> Table:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
         raise InputError(f"Die CSV-Datei ist fehlerhaft ({error})", datei=path.name) from None
+    _check_row_lengths(rows, delimiter, path.name)
     return Table.from_rows(sheet, rows)
+
+
+#: A CSV sheet of a few thousand cases is some megabytes; a FIFO or /dev/zero is refused.
+MAX_CSV_BYTES = 100 * 1024 * 1024
+
+
+def _check_row_lengths(rows: list[list[str]], delimiter: str, name: str) -> None:
+    """A cell beyond the header would be dropped silently; with ',' as separator it is
+    typically the cents of '5000,75' (which would become 5000)."""
+    if not rows:
+        return
+    width = len(rows[0])
+    for number, row in enumerate(rows[1:], start=2):
+        filled = len(row)
+        while filled > width and not row[filled - 1].strip():
+            filled -= 1  # empty cells at the end (Excel writes them) are no data
+        if filled > width:
+            hint = (" – bei ',' als Trennzeichen Zahlen mit Dezimalkomma in Anführungszeichen setzen "
+                    "oder ';' als Trennzeichen verwenden") if delimiter == "," else ""
+            raise InputError(f"Zeile {number} hat {filled} Zellen, die Kopfzeile nur {width}{hint}", datei=name)
 
 
 def decode_csv(data: bytes, name: str) -> str:
     """Excel writes CSV as UTF-8 (with or without BOM) or as Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("UTF-16 wird nicht unterstützt; bitte als CSV UTF-8 speichern", datei=name)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
