@@ -268,3 +268,33 @@ def test_utf16_csv_is_named(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_csv_folder(folder)
     assert str(exc.value) == "Fälle.csv: UTF-16 wird nicht unterstützt; bitte als CSV UTF-8 speichern"
+
+
+# --------------------------------------------------------------------------- point 5: ambiguous sources
+
+def test_faelle_csv_beside_faelle_csv_is_an_error_naming_both(tmp_path: Path) -> None:
+    from kim_docs.sheets.reader import read_csv_folder
+
+    folder = _csv_folder(tmp_path, lambda rows: "\n".join(";".join(r) for r in rows) + "\n")
+    (folder / "Faelle.csv").write_text("Fall-ID;Antragsteller\nX-1;Kreis Falsch\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_csv_folder(folder)
+    assert str(exc.value) == (f"{folder}: Die Dateien 'Faelle.csv' und 'Fälle.csv' stehen beide für die Tabelle "
+                              "Fälle; bitte eine davon löschen oder umbenennen")
+
+
+def test_second_sheet_named_like_a_needed_one_is_an_error(tmp_path: Path) -> None:
+    import openpyxl
+
+    from kim_docs.sheets.reader import read_workbook
+
+    book = openpyxl.load_workbook(ROOT / "kim_docs" / "samples" / "batch" / "kim-2025.xlsx")
+    hidden = book.copy_worksheet(book["Fälle"])
+    hidden.title = "Faelle"
+    hidden.sheet_state = "hidden"
+    book.move_sheet(hidden, offset=-len(book.sheetnames) + 1)  # first: it used to win
+    path = tmp_path / "kim.xlsx"
+    book.save(path)
+    result = read_workbook(path)
+    assert ("Die Tabellen 'Faelle' und 'Fälle' stehen beide für die Tabelle Fälle; bitte eine davon löschen "
+            "oder umbenennen") in result.fehler

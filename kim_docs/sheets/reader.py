@@ -45,10 +45,15 @@ def read_workbook(path: str | Path) -> SheetCaseList:
     verborgen = hidden_parts(path)
     tables: dict[str, Table] = {}
     hidden_sheets: list[str] = []
+    titles: dict[str, str] = {}
     for title, visible, rows in sheets:
         sheet = find_sheet(title)
-        if sheet is None or sheet.name in tables:
+        if sheet is None:
             continue
+        if sheet.name in titles:  # which one was meant is not for us to guess
+            hidden_sheets.append(_ambiguous(titles[sheet.name], title, sheet.name, "Tabellen"))
+            continue
+        titles[sheet.name] = title
         if not visible:
             hidden_sheets.append(f"Tabelle {sheet.name} ist ausgeblendet; bitte einblenden (oder "
                                  "die Tabelle löschen), damit sichtbar ist, was verarbeitet wird")
@@ -56,6 +61,11 @@ def read_workbook(path: str | Path) -> SheetCaseList:
     result = assemble_cases(tables, path.name)
     result.fehler[:0] = hidden_sheets
     return result
+
+
+def _ambiguous(first: str, second: str, sheet: str, what: str) -> str:
+    return (f"Die {what} '{first}' und '{second}' stehen beide für die Tabelle {sheet}; bitte eine "
+            "davon löschen oder umbenennen")
 
 
 def _calamine_sheets(path: Path) -> list[tuple[str, bool, list[list[Any]]]]:
@@ -92,10 +102,15 @@ def read_csv_folder(path: str | Path) -> SheetCaseList:
     if not path.is_dir():
         raise InputError("Der Ordner oder die Datei fehlt", datei=str(path))
     tables: dict[str, Table] = {}
+    files: dict[str, str] = {}
     for file in sorted(path.iterdir()):
         sheet = find_sheet(file.stem) if file.suffix.lower() == ".csv" else None
-        if sheet is not None and sheet.name not in tables:
-            tables[sheet.name] = _read_csv(file, sheet)
+        if sheet is None:
+            continue
+        if sheet.name in files:
+            raise InputError(_ambiguous(files[sheet.name], file.name, sheet.name, "Dateien"), datei=str(path))
+        files[sheet.name] = file.name
+        tables[sheet.name] = _read_csv(file, sheet)
     if FAELLE.name not in tables:
         raise InputError("Die Datei 'Fälle.csv' fehlt", datei=str(path))
     return assemble_cases(tables, path.name)
