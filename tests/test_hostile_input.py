@@ -298,3 +298,37 @@ def test_second_sheet_named_like_a_needed_one_is_an_error(tmp_path: Path) -> Non
     result = read_workbook(path)
     assert ("Die Tabellen 'Faelle' und 'Fälle' stehen beide für die Tabelle Fälle; bitte eine davon löschen "
             "oder umbenennen") in result.fehler
+
+
+# --------------------------------------------------------------------------- point 13: zip bomb
+
+def test_xlsx_zip_bomb_is_refused_before_unpacking(tmp_path: Path) -> None:
+    import shutil
+    import zipfile
+
+    from kim_docs.sheets.reader import read_workbook
+
+    path = tmp_path / "kim.xlsx"
+    shutil.copy(ROOT / "kim_docs" / "samples" / "batch" / "kim-2025.xlsx", path)
+    chunk = bytes(1024 * 1024)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("xl/media/bombe.bin", "w", force_zip64=True) as member:
+            for _ in range(501):
+                member.write(chunk)
+    assert path.stat().st_size < 5 * 1024 * 1024
+    with pytest.raises(InputError) as exc:
+        read_workbook(path)
+    assert str(exc.value) == (f"{path}: Die Arbeitsmappe entpackt sich auf 501 MB (höchstens 500 MB); sie wird "
+                              "nicht gelesen")
+
+
+def test_workbook_fifo_is_refused(tmp_path: Path) -> None:
+    import os
+
+    from kim_docs.sheets.reader import read_workbook
+
+    path = tmp_path / "kim.xlsx"
+    os.mkfifo(path)
+    with pytest.raises(InputError) as exc:
+        read_workbook(path)
+    assert str(exc.value) == f"{path}: ist keine gewöhnliche Datei (z. B. eine Pipe oder ein Gerät)"

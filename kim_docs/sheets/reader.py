@@ -41,6 +41,7 @@ def read_workbook(path: str | Path) -> SheetCaseList:
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise InputError("Unbekanntes Format der Arbeitsmappe (erwartet .xlsx, .xlsm, .ods, .xls "
                          "oder ein Ordner mit CSV-Dateien)", datei=str(path))
+    _check_size(path)
     sheets = _calamine_sheets(path)
     verborgen = hidden_parts(path)
     tables: dict[str, Table] = {}
@@ -61,6 +62,38 @@ def read_workbook(path: str | Path) -> SheetCaseList:
     result = assemble_cases(tables, path.name)
     result.fehler[:0] = hidden_sheets
     return result
+
+
+#: A workbook of a few thousand cases unpacks to some megabytes; a "zip bomb" of a few
+#: megabytes unpacks to gigabytes and would fill the memory.
+MAX_WORKBOOK_BYTES = 100 * 1024 * 1024
+MAX_UNPACKED_BYTES = 500 * 1024 * 1024
+
+
+def _check_size(path: Path) -> None:
+    """A regular file of bounded size; for the zip formats (.xlsx, .xlsm, .ods) also a
+    bounded unpacked size, as the archive declares it."""
+    import stat
+    import zipfile
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError("Die Arbeitsmappe fehlt", datei=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"Die Arbeitsmappe lässt sich nicht lesen ({exc.strerror})", datei=str(path)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("ist keine gewöhnliche Datei (z. B. eine Pipe oder ein Gerät)", datei=str(path))
+    if info.st_size > MAX_WORKBOOK_BYTES:
+        raise InputError(f"Die Arbeitsmappe ist zu groß (höchstens {MAX_WORKBOOK_BYTES // 1024 // 1024} MB)",
+                         datei=str(path))
+    if not zipfile.is_zipfile(path):
+        return  # .xls, or broken: calamine says so
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputError(f"Die Arbeitsmappe entpackt sich auf {unpacked // 1024 // 1024} MB (höchstens "
+                         f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB); sie wird nicht gelesen", datei=str(path))
 
 
 def _ambiguous(first: str, second: str, sheet: str, what: str) -> str:
