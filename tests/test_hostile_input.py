@@ -311,10 +311,10 @@ def test_xlsx_zip_bomb_is_refused_before_unpacking(tmp_path: Path) -> None:
     path = tmp_path / "kim.xlsx"
     shutil.copy(ROOT / "kim_docs" / "samples" / "batch" / "kim-2025.xlsx", path)
     chunk = bytes(1024 * 1024)
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("xl/media/bombe.bin", "w", force_zip64=True) as member:
-            for _ in range(501):
-                member.write(chunk)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("xl/media/bombe.bin", "w", force_zip64=True) as member:
+        for _ in range(501):
+            member.write(chunk)
     assert path.stat().st_size < 5 * 1024 * 1024
     with pytest.raises(InputError) as exc:
         read_workbook(path)
