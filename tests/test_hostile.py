@@ -162,3 +162,5 @@ def test_render_and_batch_on_a_sample(hostile: Path, tmp_path: Path) -> None:
     outside = [p for p in _tree(tmp_path) if not p.startswith(("out", "stapel"))]
     assert outside == [p for p in before if not p.startswith(("out", "stapel"))]
     assert any(p.suffix == ".docx" for p in out.rglob("*"))  # the good case still got its documents
+    leftovers = [p for p in _tree(out) + _tree(batch_out) if any(part.startswith(".") for part in p.split("/"))]
+    assert leftovers == []  # no staging folder, no half-written file
