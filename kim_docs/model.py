@@ -36,7 +36,9 @@ MAX_DECIMAL_PLACES = 10
 
 
 def _bounded(value: Decimal) -> Decimal:
-    if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
+    # adjusted(): the exponent of the leading digit, without arithmetic (abs() of 1e999999999
+    # would overflow the decimal context)
+    if value.is_finite() and value and value.adjusted() >= MAX_INTEGER_DIGITS:
         raise PydanticCustomError("zahl_zu_gross", "zu groß")
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:

@@ -6,6 +6,7 @@ document is read back by the clause guard (kim_docs/guard.py) before it is kept.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
@@ -67,7 +68,17 @@ class Dokument:
 def safe_name(text: str) -> str:
     """'Städteregion Aachen / Süd' → 'Staedteregion-Aachen-Sued' (safe on every file system)."""
     ascii_text = unicodedata.normalize("NFKD", fold_umlauts(text)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-") or "Fall"
+    name = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-") or "Fall"
+    if len(name) <= MAX_NAME_PART:
+        return name
+    # a file name may have 255 bytes: a long name is cut and keeps a hash of the whole
+    # text, so two long names that start alike still get different files
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    return f"{name[:MAX_NAME_PART - 11].rstrip('-')}-{digest}"
+
+
+#: Longest part of a file name taken from the data (recipient, Aktenzeichen, Fall-ID).
+MAX_NAME_PART = 80
 
 
 def file_name(ergebnis: Ergebnis, art: str, suffix: str = "docx") -> str:

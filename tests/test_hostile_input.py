@@ -2,6 +2,7 @@
 that used to end in 'interner Fehler', unbounded files. Each test is the attack itself."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -184,3 +185,150 @@ def test_hostile_cases_exit_2_from_every_command(tmp_path: Path, command: str) -
         assert proc.returncode == 2, (path.name, proc.stderr)
         assert "Traceback" not in proc.stderr and "interner Fehler" not in proc.stderr
         assert f"{path}, Zeile" in proc.stderr
+
+
+def test_password_file_dev_zero_is_refused_not_read_forever() -> None:
+    import subprocess
+    import sys
+
+    form = ROOT / "tests" / "fixtures" / "forms" / "libreoffice-form.pdf"
+    proc = subprocess.run([sys.executable, "-m", "kim_docs", "pdf", "fields", "--password-file", "/dev/zero", str(form)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr == "Fehler: /dev/zero: Passwortdatei ist zu groß (höchstens 64 KB).\n"
+
+
+def test_pdf_mapping_is_read_like_a_case_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    mapping = tmp_path / "zuordnung.yaml"
+    mapping.write_text("Betrag: 025000\n", encoding="utf-8")
+    form = ROOT / "tests" / "fixtures" / "forms" / "libreoffice-form.pdf"
+    case = ROOT / "kim_docs" / "samples" / "kreis-musterland-2025.yaml"
+    out = tmp_path / "o.pdf"
+    proc = subprocess.run([sys.executable, "-m", "kim_docs", "pdf", "fill", str(form), str(case), "--mapping",
+                           str(mapping), "-o", str(out)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"Fehler: {mapping}, Zeile 1, Spalte 9: Feld 'Betrag': '025000' ist keine "
+                                  "Dezimalzahl")
+    assert not out.exists()
+
+
+# --------------------------------------------------------------------------- point 4: CSV cells
+
+def _csv_folder(tmp_path: Path, transform) -> Path:
+    import csv as csv_module
+    import io
+    import shutil
+
+    source = ROOT / "kim_docs" / "samples" / "batch" / "kim-2025-csv"
+    folder = tmp_path / "csv"
+    shutil.copytree(source, folder)
+    faelle = folder / "Fälle.csv"
+    rows = list(csv_module.reader(io.StringIO(faelle.read_text(encoding="utf-8-sig")), delimiter=";"))
+    faelle.write_text(transform(rows), encoding="utf-8")
+    return folder
+
+
+def test_comma_csv_with_decimal_comma_is_an_error_not_5000(tmp_path: Path) -> None:
+    from kim_docs.sheets.reader import read_csv_folder
+
+    def comma_separated(rows: list[list[str]]) -> str:
+        column = rows[0].index("Beantragt Sachausgaben")
+        rows[1][column] = "5000,75"
+        # written by hand with ',' and the amount unquoted, as a script would
+        return "\n".join(",".join(row) for row in rows) + "\n"
+
+    folder = _csv_folder(tmp_path, comma_separated)
+    with pytest.raises(InputError) as exc:
+        read_csv_folder(folder)
+    width = len((folder / "Fälle.csv").read_text(encoding="utf-8").splitlines()[0].split(","))
+    assert re.fullmatch(rf"Fälle\.csv: Zeile 2 hat \d+ Zellen, die Kopfzeile nur {width} – bei ',' als Trennzeichen "
+                        "Zahlen mit Dezimalkomma in Anführungszeichen setzen oder ';' als Trennzeichen verwenden",
+                        str(exc.value)), str(exc.value)
+
+
+def test_extra_cell_with_semicolon_is_an_error(tmp_path: Path) -> None:
+    from kim_docs.sheets.reader import read_csv_folder
+
+    folder = _csv_folder(tmp_path, lambda rows: "\n".join(";".join(r + (["übrig"] if i == 2 else []))
+                                                           for i, r in enumerate(rows)) + "\n")
+    width = len((folder / "Fälle.csv").read_text(encoding="utf-8").splitlines()[0].split(";"))
+    with pytest.raises(InputError) as exc:
+        read_csv_folder(folder)
+    assert str(exc.value) == f"Fälle.csv: Zeile 3 hat {width + 1} Zellen, die Kopfzeile nur {width}"
+
+
+def test_utf16_csv_is_named(tmp_path: Path) -> None:
+    from kim_docs.sheets.reader import read_csv_folder
+
+    folder = _csv_folder(tmp_path, lambda rows: "\n".join(";".join(r) for r in rows))
+    (folder / "Fälle.csv").write_bytes((folder / "Fälle.csv").read_text(encoding="utf-8").encode("utf-16"))
+    with pytest.raises(InputError) as exc:
+        read_csv_folder(folder)
+    assert str(exc.value) == "Fälle.csv: UTF-16 wird nicht unterstützt; bitte als CSV UTF-8 speichern"
+
+
+# --------------------------------------------------------------------------- point 5: ambiguous sources
+
+def test_faelle_csv_beside_faelle_csv_is_an_error_naming_both(tmp_path: Path) -> None:
+    from kim_docs.sheets.reader import read_csv_folder
+
+    folder = _csv_folder(tmp_path, lambda rows: "\n".join(";".join(r) for r in rows) + "\n")
+    (folder / "Faelle.csv").write_text("Fall-ID;Antragsteller\nX-1;Kreis Falsch\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_csv_folder(folder)
+    assert str(exc.value) == (f"{folder}: Die Dateien 'Faelle.csv' und 'Fälle.csv' stehen beide für die Tabelle "
+                              "Fälle; bitte eine davon löschen oder umbenennen")
+
+
+def test_second_sheet_named_like_a_needed_one_is_an_error(tmp_path: Path) -> None:
+    import openpyxl
+
+    from kim_docs.sheets.reader import read_workbook
+
+    book = openpyxl.load_workbook(ROOT / "kim_docs" / "samples" / "batch" / "kim-2025.xlsx")
+    hidden = book.copy_worksheet(book["Fälle"])
+    hidden.title = "Faelle"
+    hidden.sheet_state = "hidden"
+    book.move_sheet(hidden, offset=-len(book.sheetnames) + 1)  # first: it used to win
+    path = tmp_path / "kim.xlsx"
+    book.save(path)
+    result = read_workbook(path)
+    assert ("Die Tabellen 'Faelle' und 'Fälle' stehen beide für die Tabelle Fälle; bitte eine davon löschen "
+            "oder umbenennen") in result.fehler
+
+
+# --------------------------------------------------------------------------- point 13: zip bomb
+
+def test_xlsx_zip_bomb_is_refused_before_unpacking(tmp_path: Path) -> None:
+    import shutil
+    import zipfile
+
+    from kim_docs.sheets.reader import read_workbook
+
+    path = tmp_path / "kim.xlsx"
+    shutil.copy(ROOT / "kim_docs" / "samples" / "batch" / "kim-2025.xlsx", path)
+    chunk = bytes(1024 * 1024)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("xl/media/bombe.bin", "w", force_zip64=True) as member:
+        for _ in range(501):
+            member.write(chunk)
+    assert path.stat().st_size < 5 * 1024 * 1024
+    with pytest.raises(InputError) as exc:
+        read_workbook(path)
+    assert str(exc.value) == (f"{path}: Die Arbeitsmappe entpackt sich auf 501 MB (höchstens 500 MB); sie wird "
+                              "nicht gelesen")
+
+
+def test_workbook_fifo_is_refused(tmp_path: Path) -> None:
+    import os
+
+    from kim_docs.sheets.reader import read_workbook
+
+    path = tmp_path / "kim.xlsx"
+    os.mkfifo(path)
+    with pytest.raises(InputError) as exc:
+        read_workbook(path)
+    assert str(exc.value) == f"{path}: ist keine gewöhnliche Datei (z. B. eine Pipe oder ein Gerät)"

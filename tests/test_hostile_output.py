@@ -117,3 +117,76 @@ def test_manifest_paths_outside_the_folder_are_refused(tmp_path: Path, cli, name
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == before
     assert secret.read_text(encoding="utf-8") == "geheim"
     shutil.rmtree(out)
+
+
+# --------------------------------------------------------------------------- point 11: lock file
+
+@pytest.mark.parametrize("kind", ["symlink", "dangling", "fifo"])
+def test_lock_file_as_symlink_or_fifo_is_not_followed(tmp_path: Path, cli, kind: str) -> None:
+    import os
+
+    book = tmp_path / "kim.xlsx"
+    save_deterministic(build_workbook({"Fälle": [faelle_row(1)], "Stellen": [stellen_row(1, Anteil=1)]}), book)
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "opfer.txt"
+    if kind == "symlink":
+        victim.write_text("bleibt", encoding="utf-8")
+    lock = out / ".kim-batch.lock"
+    if kind == "fifo":
+        os.mkfifo(lock)
+    else:
+        lock.symlink_to(victim)
+    result = cli("batch", "run", book, "-o", out, "--format", "docx")
+    assert result.exit_code == 2, result.output
+    what = "ist keine gewöhnliche Datei" if kind == "fifo" else "ist ein symbolischer Link"
+    assert result.stderr == f"Fehler: {out}: .kim-batch.lock {what}; bitte entfernen\n"
+    if kind == "symlink":
+        assert victim.read_text(encoding="utf-8") == "bleibt"
+    else:
+        assert not victim.exists()
+    assert not (out / "manifest.json").exists()
+
+
+def test_no_formula_in_the_pruefmappe(tmp_path: Path, cli) -> None:
+    import json
+    import zipfile
+
+    from helpers import make_case
+
+    folder = tmp_path / "faelle"
+    folder.mkdir()
+    name = '=HYPERLINK("http://x.example/";"klick")'
+    (folder / "a.json").write_text(json.dumps(make_case(**{"antragsteller.name": name})), encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("batch", "run", folder, "-o", out, "--format", "docx")
+    assert result.exit_code in (0, 1), result.output
+    with zipfile.ZipFile(out / "pruefmappe.xlsx") as book:
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets
+        assert not any(b"<f>" in book.read(n) or b"<f " in book.read(n) for n in sheets)
+    import openpyxl
+
+    values = [c.value for ws in openpyxl.load_workbook(out / "pruefmappe.xlsx").worksheets
+              for row in ws.iter_rows() for c in row]
+    assert name in values
+
+
+# --------------------------------------------------------------------------- a 300-character name
+
+def test_300_character_recipient_gets_a_shortened_file_name_with_hash(tmp_path: Path, cli) -> None:
+    import json
+
+    from helpers import make_case
+
+    names = ["Kreis " + "Ü" * 300, "Kreis " + "Ü" * 299 + "A"]
+    for i, name in enumerate(names):
+        (tmp_path / f"f{i}.json").write_text(json.dumps(make_case(**{"antragsteller.name": name})), encoding="utf-8")
+    for i in range(len(names)):
+        out = tmp_path / f"out{i}"
+        result = cli("render", "antrag", tmp_path / f"f{i}.json", "-o", out, "--format", "docx")
+        assert result.exit_code == 0, result.output
+        (made,) = [p.name for p in out.glob("*.docx")]
+        assert len(made.encode()) < 120 and made.startswith("2025_Kreis-UeUe")
+        names[i] = made
+    assert names[0] != names[1]  # same start, different hash

@@ -1,8 +1,11 @@
 """The output folder of a run: one run at a time, and no leftovers of a killed one."""
 from __future__ import annotations
 
+import errno
+import os
 import re
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +31,7 @@ class Lock:
             import fcntl
         except ImportError:  # pragma: no cover - not on POSIX: no lock
             return self
-        self.handle = self.path.open("a")
+        self.handle = self._open()
         try:
             fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -36,6 +39,25 @@ class Lock:
             raise InputError("In diesen Ordner schreibt gerade ein anderer Stapellauf",
                              datei=str(self.path.parent)) from None
         return self
+
+    def _open(self) -> Any:
+        """The lock file, never through a symbolic link (which could point anywhere) and only
+        as a regular file; created if missing. Not O_EXCL: a killed run leaves it behind, and
+        the flock, not the file's existence, is the lock."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise InputError(f"{LOCK_NAME} ist ein symbolischer Link; bitte entfernen",
+                                 datei=str(self.path.parent)) from None
+            raise InputError(f"{LOCK_NAME} kann nicht angelegt werden ({exc.strerror})",
+                             datei=str(self.path.parent)) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise InputError(f"{LOCK_NAME} ist keine gewöhnliche Datei; bitte entfernen",
+                             datei=str(self.path.parent))
+        return os.fdopen(fd, "r+")
 
     def __exit__(self, *exc: Any) -> None:
         if self.handle is not None:

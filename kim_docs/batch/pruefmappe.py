@@ -62,7 +62,19 @@ def pruefmappe_bytes(lauf: Lauf, bescheide: set[str]) -> bytes:
     _summen(workbook.create_sheet("Summen"), lauf)
     if bescheide:
         _kasse(workbook.create_sheet("Kasse"), lauf, bescheide)
+    _no_formulas(workbook)
     return workbook_bytes(workbook)
+
+
+def _no_formulas(workbook: Any) -> None:
+    """The Prüfmappe has no formulas of its own; openpyxl makes every text starting with
+    '=' one, so a name like '=HYPERLINK(…)' from the input would run when the clerk opens
+    the file (issue 13, as for the CSV reports). Such cells are written as text."""
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 class _Marks:

@@ -88,14 +88,31 @@ def fields_cmd(form: Path, as_json: bool, form_password: Path | None, mapping_te
 
 
 def _form_password(path: Path | None) -> str | None:
-    from ..errors import InputError
 
     if path is None:
         return None
+    return _read_password_file(path).rstrip("\r\n")
+
+
+#: A password file holds one line; /dev/zero or a huge file must not fill the memory.
+MAX_PASSWORD_BYTES = 64 * 1024
+
+
+def _read_password_file(path: Path) -> str:
+    """The text of a password file (a pipe like <(pass show …) is fine), bounded in size."""
+    from ..errors import InputError
+
     try:
-        return path.read_text(encoding="utf-8").rstrip("\r\n")
+        with path.open("rb") as file:
+            raw = file.read(MAX_PASSWORD_BYTES + 1)
     except OSError as exc:
         raise InputError(f"Passwortdatei kann nicht gelesen werden ({exc.strerror}).", datei=str(path)) from None
+    if len(raw) > MAX_PASSWORD_BYTES:
+        raise InputError(f"Passwortdatei ist zu groß (höchstens {MAX_PASSWORD_BYTES // 1024} KB).", datei=str(path))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("Passwortdatei ist nicht UTF-8-kodiert.", datei=str(path)) from None
 
 
 def _note(text: str) -> None:
@@ -185,22 +202,11 @@ def _context_functions() -> tuple[Any, Any]:
 
 
 def _load_mapping(path: Path) -> dict[str, Any]:
-    import yaml
-
     from ..errors import InputError
+    from ..load import load_yaml_text, read_text
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("Datei nicht gefunden.", datei=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Datei kann nicht gelesen werden ({exc}).", datei=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(
-            f"kein gültiges YAML ({getattr(exc, 'problem', exc)})", datei=str(path),
-            zeile=mark.line + 1 if mark else None, spalte=mark.column + 1 if mark else None,
-        ) from None
+    # the reader of the case files: bounded (alias bombs, /dev/zero), exact, German
+    data, _ = load_yaml_text(read_text(path), str(path))
     if not isinstance(data, dict):
         raise InputError("Zuordnung muss eine Tabelle 'Feldname: Ausdruck' sein.", datei=str(path))
     for key, value in data.items():
@@ -242,13 +248,9 @@ def sign_cmd(files: tuple[Path, ...], cert: Path, password_file: Path | None, vi
 
 
 def _password(password_file: Path | None) -> bytes | None:
-    from ..errors import InputError
 
     if password_file is not None:
-        try:
-            text = password_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"Passwortdatei kann nicht gelesen werden ({exc.strerror}).", datei=str(password_file)) from None
+        text = _read_password_file(password_file)
         return text.rstrip("\r\n").encode("utf-8") or None
     if PASSWORD_ENV in os.environ:
         return os.environ[PASSWORD_ENV].encode("utf-8") or None
