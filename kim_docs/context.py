@@ -18,6 +18,7 @@ from .errors import RenderError
 from .findings import Befund
 from .kinds import KINDS
 from .model import KUERZBARE_POSTEN, POSTEN, Fall
+from .pruefvermerk_context import pruefvermerk_context
 from .reference import Referenz
 from .rules import RuleSet
 from .verwendung_context import verwendung_context
@@ -85,6 +86,7 @@ def build_context(fall: Fall, regelwerk: RuleSet, berechnung: Berechnung, refere
         "gericht": _gericht(fall, regelwerk, referenz),
         "auszahlung": _auszahlung(fall, b),
         "verwendung": _verwendung(fall, b),
+        "pruefung": pruefvermerk_context(fall, b, POSTEN_NAMEN),
     }
 
 
@@ -112,6 +114,7 @@ def document_date(fall: Fall, dokument: str) -> dt.date:
         "bescheid": fall.bescheid.datum if fall.bescheid else None,
         "auszahlung": fall.auszahlungsanforderung.datum if fall.auszahlungsanforderung else None,
         "verwendungsnachweis": fall.verwendungsnachweis.datum if fall.verwendungsnachweis else None,
+        "pruefvermerk": fall.pruefung.datum if fall.pruefung else None,
     }
     return dates[dokument] or fall.antrag.datum
 

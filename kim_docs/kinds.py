@@ -29,6 +29,9 @@ _KINDS = (
                  "verwendungsnachweis.docx",
                  ("antragsteller.anschrift", "bescheid.aktenzeichen", "bescheid.datum",
                   "verwendungsnachweis.datum", "verwendungsnachweis.erhalten", "verwendungsnachweis.ist")),
+    DocumentKind("pruefvermerk", "Prüfvermerk zum Verwendungsnachweis", "Pruefvermerk", "pruefvermerk.docx",
+                 ("bescheid.aktenzeichen", "bescheid.datum", "verwendungsnachweis.erhalten",
+                  "verwendungsnachweis.ist", "pruefung.datum", "pruefung.pruefer", "pruefung.eingang")),
 )
 
 #: All kinds by key, in the order of the procedure.

@@ -149,10 +149,25 @@ class NachweisTexte(_Data):
     auflage_ohne_bericht: str
 
 
+class PruefvermerkTexte(_Data):
+    """The wording of the authority's Prüfvermerk (Nr. 11 VVG): the reason of each cap and the result."""
+
+    grund_ist: str
+    grund_hoechstbetrag: str
+    grund_stellen: str
+    grund_spielraum: str
+    gesamt_begrenzt: str
+    gesamt_nicht_begrenzt: str
+    ergebnis_rueckforderung: str
+    ergebnis_nachzahlung: str
+    ergebnis_ausgeglichen: str
+
+
 class VerwendungsRegel(_Data):
     nr: str
     ueberschreitung_einzelansatz: Decimal
     nachweis: NachweisTexte
+    pruefvermerk: PruefvermerkTexte
 
 
 class ErstattungRegel(_Data):

@@ -25,7 +25,7 @@ def _v(name: str, typ: str, bedeutung: str) -> Variable:
 
 T, L, B, Z = "Text", "Liste", "Wahrheitswert", "Zahl"
 CATALOGUE: tuple[Variable, ...] = (
-    _v("dokument.art", T, "antrag, bescheid, auszahlung oder verwendungsnachweis"),
+    _v("dokument.art", T, "antrag, bescheid, auszahlung, verwendungsnachweis oder pruefvermerk"),
     _v("dokument.titel", T, "Bezeichnung des Dokuments"),
     _v("dokument.datum", T, "Datum des Dokuments (TT.MM.JJJJ)"),
     _v("dokument.datum_lang", T, "Datum des Dokuments ausgeschrieben"),
@@ -206,6 +206,29 @@ CATALOGUE: tuple[Variable, ...] = (
     _v("verwendung.weiterleitung[].bewilligt", T, "Weiterleitung laut Bescheid (€)"),
     _v("verwendung.weiterleitung[].personal_hoechstbetrag", T, "Höchstbetrag Personal dieser Stellen nach der tatsächlichen Besetzung (€)"),
     _v("verwendung.weiterleitung_text", T, "Einleitung der Weiterleitung im Nachweis"),
+    _v("pruefung.datum", T, "Datum des Prüfvermerks"),
+    _v("pruefung.pruefer", T, "Prüferin oder Prüfer"),
+    _v("pruefung.eingang", T, "Eingang des Verwendungsnachweises"),
+    _v("pruefung.frist", T, "Frist des Verwendungsnachweises (Nr. 7.4)"),
+    _v("pruefung.fristgerecht", T, "ja oder 'nein, verspätet'"),
+    _v("pruefung.posten", L, "Prüfung je Posten"),
+    _v("pruefung.posten[].name", T, "Posten"),
+    _v("pruefung.posten[].ist", T, "Ist-Ausgaben (€)"),
+    _v("pruefung.posten[].bewilligt", T, "bewilligt (€)"),
+    _v("pruefung.posten[].grenze", T, "bewilligt zuzüglich der zulässigen Überschreitung (€, ANBest-G Nr. 1.2)"),
+    _v("pruefung.posten[].hoechstbetrag", T, "Höchstbetrag nach der tatsächlichen Besetzung (€)"),
+    _v("pruefung.posten[].anerkannt", T, "anerkannt (€)"),
+    _v("pruefung.posten[].grund", T, "maßgebliche Grenze des anerkannten Betrags"),
+    _v("pruefung.summe_posten", T, "Summe der anerkannten Posten (€)"),
+    _v("pruefung.gesamt_satz", T, "Satz zur Begrenzung auf die Bewilligung"),
+    _v("pruefung.einnahmen", T, "Einnahmen Dritter (€)"),
+    _v("pruefung.anerkannt_gesamt", T, "anerkannt insgesamt, nach Abzug der Einnahmen (€)"),
+    _v("pruefung.erhalten", T, "ausgezahlt (€)"),
+    _v("pruefung.ergebnis", T, "Ergebnis: Rückforderung, Nachzahlung oder ausgeglichen, als Satz"),
+    _v("pruefung.auflagen", L, "Auflagen a) bis e) mit Feststellung"),
+    _v("pruefung.auflagen[].buchstabe", T, "Buchstabe der Auflage"),
+    _v("pruefung.auflagen[].erfuellt", T, "ja, nein oder 'nicht festgestellt'"),
+    _v("pruefung.bemerkungen", T, "Bemerkungen der Prüfung"),
 )
 
 #: Filters a template may use besides Jinja's own.

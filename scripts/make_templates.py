@@ -620,6 +620,49 @@ def verwendungsnachweis() -> Document:
     return doc
 
 
+def pruefvermerk() -> Document:
+    """The authority's Prüfvermerk (Nr. 11 VVG zu § 44 LHO): what is recognised, why, and the result."""
+    doc = new_document("Prüfvermerk zum Verwendungsnachweis KIM")
+    header_footer(doc, "Prüfvermerk {{ bescheid.aktenzeichen }}")
+    para(doc, "{{ behoerde.name }}", bold=True, space_after=0)
+    para(doc, "{{ behoerde.dezernat }}")
+    para(doc, "{{ pruefung.datum }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
+    doc.add_paragraph("Prüfvermerk zum Verwendungsnachweis", style="Title")
+    para(doc, "Kommunales Integrationsmanagement – Prüfung nach Nr. 11 VVG zu § 44 LHO")
+    labelled(doc, [("Zuwendungsempfänger", "{{ antragsteller.name }}"),
+                   ("Zuwendungsbescheid", "{{ bescheid.aktenzeichen }} vom {{ bescheid.datum }}"),
+                   ("Bewilligungszeitraum", "{{ zeitraum.beginn }} bis {{ zeitraum.ende }}"),
+                   ("Eingang des Verwendungsnachweises", "{{ pruefung.eingang }}"),
+                   ("Frist (Nr. 7.4 der Richtlinie)", "{{ pruefung.frist }}"),
+                   ("fristgerecht", "{{ pruefung.fristgerecht }}")], widths=(7.0, 9.5))
+    heading(doc, "1. Zuwendungsfähige Ausgaben je Posten")
+    loop_table(doc, ["Posten", "Ist", "bewilligt", "Höchstbetrag", "anerkannt", "maßgebliche Grenze"],
+               ["{{ p.name }}", "{{ p.ist }}", "{{ p.bewilligt }}", "{{ p.hoechstbetrag }}", "{{ p.anerkannt }}",
+                "{{ p.grund }}"],
+               "for p in pruefung.posten", [3.6, 2.3, 2.3, 2.3, 2.3, 3.7],
+               total=["Summe", "", "{{ betraege.gesamt }}", "", "{{ pruefung.summe_posten }}", ""],
+               right_from=1, right_to=4)
+    para(doc, "Höchstbetrag nach der tatsächlichen Besetzung der Stellen (Nr. 5.4 der Richtlinie); ein Ansatz darf "
+              "um bis zu {{ verwendung.spielraum }} überschritten werden (ANBest-G Nr. 1.2).", size=9)
+    heading(doc, "2. Anerkannte Zuwendung")
+    para(doc, "{{ pruefung.gesamt_satz }}")
+    labelled(doc, [("Einnahmen Dritter (ANBest-G Nr. 2)", "{{ pruefung.einnahmen }}"),
+                   ("anerkannt insgesamt", "{{ pruefung.anerkannt_gesamt }}"),
+                   ("ausgezahlt", "{{ pruefung.erhalten }}")], widths=(7.0, 9.5))
+    heading(doc, "3. Auflagen")
+    loop_table(doc, ["Auflage", "erfüllt"], ["{{ a.buchstabe }})", "{{ a.erfuellt }}"],
+               "for a in pruefung.auflagen", [3.0, 5.0])
+    heading(doc, "4. Ergebnis")
+    para(doc, "{{ pruefung.ergebnis }}", keep=True)
+    tag(doc, "{%p if pruefung.bemerkungen %}")
+    para(doc, "Bemerkungen: {{ pruefung.bemerkungen }}")
+    tag(doc, "{%p endif %}")
+    signature(doc, "Geprüft: {{ behoerde.ort }}, den {{ pruefung.datum }}",
+              ["{{ pruefung.pruefer }}", "sachlich und rechnerisch richtig"])
+    draft_findings(doc)
+    return doc
+
+
 def save_reproducibly(doc: Document, path: Path) -> None:
     """python-docx output with fixed zip timestamps, so a rebuild gives the same bytes."""
     buffer = io.BytesIO()
@@ -634,7 +677,7 @@ def save_reproducibly(doc: Document, path: Path) -> None:
 
 
 BUILDERS = {"antrag.docx": antrag, "bescheid.docx": bescheid, "auszahlung.docx": auszahlung,
-            "verwendungsnachweis.docx": verwendungsnachweis}
+            "verwendungsnachweis.docx": verwendungsnachweis, "pruefvermerk.docx": pruefvermerk}
 
 
 def main() -> None:

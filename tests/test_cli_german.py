@@ -143,7 +143,7 @@ MISUSE = [
                  id="file-for-directory"),
     pytest.param(["render", "alles", SAMPLES, "-o", "OUT"],
                  "Fehler: Ungültiger Wert für 'DOKUMENT': 'alles' ist keiner der Werte 'antrag', 'bescheid', "
-                 "'auszahlung', 'verwendungsnachweis', 'alle'.\n", id="choice"),
+                 "'auszahlung', 'verwendungsnachweis', 'pruefvermerk', 'alle'.\n", id="choice"),
     pytest.param(["templates", "variables", "--format", "xml"],
                  "Fehler: Ungültiger Wert für '--format': 'xml' ist keiner der Werte 'md', 'json'.\n",
                  id="choice-option"),
@@ -159,7 +159,7 @@ MISUSE = [
                  id="option-without-value"),
     pytest.param(["schema", "mehr"], "Fehler: Unerwartetes zusätzliches Argument (mehr)\n", id="extra-argument"),
     pytest.param(["render"], "Fehler: Fehlendes Argument 'DOKUMENT'. Auswahl:\n\tantrag,\n\tbescheid,\n"
-                 "\tauszahlung,\n\tverwendungsnachweis,\n\talle\n", id="missing-choice"),
+                 "\tauszahlung,\n\tverwendungsnachweis,\n\tpruefvermerk,\n\talle\n", id="missing-choice"),
 ]
 
 

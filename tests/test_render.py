@@ -56,7 +56,7 @@ def test_files_made_and_bad_case_reported(rendered):
     assert "2025_Stadt-Bielefeld_Verwendungsnachweis.docx" in names
     assert "2025_Stadt-Hamm_Auszahlungsanforderung.docx" in names
     assert not [n for n in names if "Fehlerstadt" in n]
-    assert len(names) == 23  # Kreis Unna (Erstattung): Antrag, Bescheid, Verwendungsnachweis
+    assert len(names) == 24  # Kreis Unna (Erstattung): Antrag, Bescheid, Verwendungsnachweis, Prüfvermerk
 
 
 def test_bescheid_recklinghausen_content(rendered):

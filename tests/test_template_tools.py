@@ -72,9 +72,9 @@ def errors(path: Path) -> list[tuple[str, str, str]]:
 def test_shipped_templates_lint_clean():
     result = run("templates", "lint")
     assert result.exit_code == 0, result.output
-    for name in ("antrag", "bescheid", "auszahlung", "verwendungsnachweis"):
+    for name in ("antrag", "bescheid", "auszahlung", "verwendungsnachweis", "pruefvermerk"):
         assert f"✓ {SHIPPED_TEMPLATES / name}.docx (Version 1.0, {name})" in result.output
-    assert "4 Vorlagen geprüft: 4 in Ordnung, 0 mit Fehlern." in result.output
+    assert "5 Vorlagen geprüft: 5 in Ordnung, 0 mit Fehlern." in result.output
 
 
 def test_lint_honours_templates_dir(tmp_path):

@@ -38,7 +38,7 @@ def render(ctx: click.Context, dokument: str, faelle: tuple[Path, ...], out_dir:
            embed_data: bool, templates_dir: Path | None, overwrite: bool) -> None:
     """Erstellt Dokumente eines oder mehrerer Fälle als DOCX und PDF/A.
 
-    DOKUMENT ist antrag, bescheid, auszahlung, verwendungsnachweis oder alle (alle
+    DOKUMENT ist antrag, bescheid, auszahlung, verwendungsnachweis, pruefvermerk oder alle (alle
     Dokumente, für die der Fall die nötigen Angaben enthält). Ein Fall mit Fehlern
     ergibt kein Dokument (Exit-Status 1), außer mit --draft. Ein fehlerhafter Fall hält
     die anderen nicht auf.
